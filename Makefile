@@ -1,0 +1,53 @@
+# dm-remap: kernel module, shared core, userspace tool, tests.
+#
+#   make                 module (for KDIR) and userspace
+#   make KDIR=... W=1 C=1  module against other headers, extra warnings, sparse
+#   make check           unit tests, builds on both kernels, VM suite on both
+#   make demo            boot a VM and show a remap device at work
+#
+# KDIR defaults to the headers of Debian's linux-headers-amd64 (6.1), not of the
+# running kernel: the module is tested in Debian's kernels under QEMU.
+
+KDIR ?= /usr/src/linux-headers-$(shell scripts/kernel-version.sh 6.1)
+KVER := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+BUILD := build
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+USER_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Icore $(CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CORE_SRC := $(wildcard core/*.c)
+CORE_HDR := $(wildcard core/*.h)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+.PHONY: all module userspace unit check demo clean deps
+
+all: module userspace
+
+deps:
+	scripts/install-deps.sh
+
+module:
+	@test -n "$(KVER)" || { echo "no kernel headers in KDIR=$(KDIR) (run scripts/install-deps.sh)"; exit 1; }
+	scripts/build-kmod.sh $(KDIR) $(BUILD)/$(KVER)/kmod kernel core
+
+userspace: $(UNIT_BIN)
+
+# Unit tests link the core built with the sanitizers.
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lcmocka
+
+unit: $(UNIT_BIN)
+	tests/unit/run.sh $(UNIT_BIN)
+
+check:
+	tests/check.sh
+
+demo:
+	tests/vm/demo.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The few definitions the shared core needs from its environment, so that
+ * the same sources build in the kernel module and in userspace (the tool,
+ * unit tests, fuzzers, benchmarks).
+ */
+#ifndef DMR_CORE_COMPAT_H
+#define DMR_CORE_COMPAT_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/build_bug.h>
+#include <asm/byteorder.h>
+#define dmr_static_assert(expr, msg) static_assert(expr, msg)
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <endian.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef uint16_t __le16;
+typedef uint32_t __le32;
+typedef uint64_t __le64;
+#define cpu_to_le16(x) htole16(x)
+#define cpu_to_le32(x) htole32(x)
+#define cpu_to_le64(x) htole64(x)
+#define le16_to_cpu(x) le16toh(x)
+#define le32_to_cpu(x) le32toh(x)
+#define le64_to_cpu(x) le64toh(x)
+#define dmr_static_assert(expr, msg) _Static_assert(expr, msg)
+#endif
+
+#endif /* DMR_CORE_COMPAT_H */

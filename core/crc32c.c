@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "crc32c.h"
+
+#ifdef __KERNEL__
+#include <linux/crc32c.h>
+
+u32 dmr_crc32c(const void *buf, size_t len)
+{
+	return ~crc32c(~0U, buf, len);
+}
+#else
+static u32 crc_table[256];
+
+static void crc_table_init(void)
+{
+	for (u32 i = 0; i < 256; i++) {
+		u32 c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82F63B78U : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+u32 dmr_crc32c(const void *buf, size_t len)
+{
+	const u8 *p = buf;
+	u32 c = ~0U;
+
+	if (!crc_table[1])
+		crc_table_init();
+	while (len--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return ~c;
+}
+#endif
+
+/* RFC 3720 appendix B.4 and the common "123456789" check value. */
+int dmr_crc32c_selftest(void)
+{
+	static const u8 digits[] = "123456789";
+	u8 buf[32];
+	int i;
+
+	if (dmr_crc32c(digits, 9) != 0xE3069283U)
+		return 1;
+	memset(buf, 0, sizeof(buf));
+	if (dmr_crc32c(buf, 32) != 0x8A9136AAU)
+		return 2;
+	memset(buf, 0xff, sizeof(buf));
+	if (dmr_crc32c(buf, 32) != 0x62A8AB43U)
+		return 3;
+	for (i = 0; i < 32; i++)
+		buf[i] = i;
+	if (dmr_crc32c(buf, 32) != 0x46DD794EU)
+		return 4;
+	for (i = 0; i < 32; i++)
+		buf[i] = 31 - i;
+	if (dmr_crc32c(buf, 32) != 0x113FDB5CU)
+		return 5;
+	if (dmr_crc32c(buf, 0) != 0)
+		return 6;
+	return 0;
+}

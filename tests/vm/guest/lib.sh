@@ -1,0 +1,85 @@
+# Helpers for guest scenarios, sourced as /lib/dmr-test.sh.
+# Every check fails the scenario with a message; data is compared by content.
+set -eu
+export DM_DISABLE_UDEV=1
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+log() { echo "--- $*"; }
+
+# expect_eq <actual> <expected> <what>
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+# Disks in the order the scenario's "# disks:" header declared them.
+disk() { echo "/dev/vd$(echo abcdefghij | cut -c"$1")"; }
+
+sectors() { blockdev --getsz "$1"; }
+
+# pattern <file> <bytes>: random content, so misplaced blocks cannot match.
+pattern() { head -c "$2" /dev/urandom > "$1"; }
+
+# write_direct <dev> <byte offset> <file>: one O_DIRECT write of the whole file.
+write_direct() {
+	gdd if="$3" of="$1" bs="$(stat -c %s "$3")" count=1 seek="$2" \
+		oflag=direct,seek_bytes conv=notrunc status=none
+}
+
+# read_direct <dev> <byte offset> <bytes> <file>
+read_direct() {
+	gdd if="$1" of="$4" bs="$3" count=1 skip="$2" iflag=direct,skip_bytes status=none
+}
+
+# same_content <file a> <file b> <what>
+same_content() {
+	cmp -s "$1" "$2" || fail "$3: content differs"
+}
+
+# remap_table <len> <main> <spare> <spare_start> <spare_len> [opts...]
+remap_table() {
+	len=$1 main=$2 spare=$3 sstart=$4 slen=$5
+	shift 5
+	if [ $# -gt 0 ]; then
+		echo "0 $len remap $main $spare $sstart $slen $# $*"
+	else
+		echo "0 $len remap $main $spare $sstart $slen"
+	fi
+}
+
+# create <name> <table line>
+create() { dmsetup create "$1" --table "$2" || fail "dmsetup create $1 failed: $2"; }
+
+remove() { dmsetup remove "$1" || fail "dmsetup remove $1 failed"; }
+
+# Flush requests completed by a whole-disk device, from /sys/block/*/stat.
+flushes() { awk '{ print $16 }' "/sys/block/$(basename "$1")/stat"; }
+
+# dm_blk <mapped name> -> dm-N, its name under /sys/block
+dm_blk() { dmsetup info -c --noheadings -o blkdevname "$1"; }
+
+load_remap() { modprobe dm-remap || fail "modprobe dm-remap failed"; }
+
+# Writes completed by a whole-disk device, from /sys/block/*/stat.
+writes() { awk '{ print $5 }' "/sys/block/$(basename "$1")/stat"; }
+
+# expect_rejected <expected message> <table line>: creation must fail and the
+# kernel log must carry the message.
+expect_rejected() {
+	dmesg -c > /dev/null
+	if dmsetup create bad --table "$2" 2> /tmp/err; then
+		dmsetup remove bad
+		fail "accepted bad table: $2"
+	fi
+	dmesg | grep -qF "remap: $1" || {
+		dmesg | tail -n 3
+		fail "rejected '$2' without the message '$1'"
+	}
+	echo "rejected: $2 -> $1"
+}
+
+# majmin <disk> -> major:minor as device-mapper prints it
+majmin() { cat "/sys/block/$(basename "$1")/dev"; }

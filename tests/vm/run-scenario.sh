@@ -1,0 +1,76 @@
+#!/bin/sh
+# Boot one scenario in QEMU (TCG) and judge it. A scenario passes only if
+#  - its DMR-RESULT ... PASS line came out of the guest (serial port 2),
+#  - the kernel console (serial port 1) shows no BUG/WARNING/oops/panic/lockup/
+#    hung task, and
+#  - QEMU ended before the outer timeout.
+# Header lines of the scenario script:
+#   # disks: <size>[:4k] ...   virtio disks, vda first; :4k = 4 KiB logical blocks
+#   # timeout: <seconds>       in-guest watchdog; the host allows 60 s more
+#   # boots: <n>               boot n times on the same disk images (DMR_BOOT=1..n)
+# usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
+set -u
+kver=$1 kdir=$2 initrd=$3 script=$4 work=$5
+name=$(basename "$script" .sh)
+header() { sed -n "s/^# $1: *//p" "$script" | head -n 1; }
+disks=$(header disks)
+timeout=$(header timeout)
+timeout=${timeout:-60}
+boots=$(header boots)
+boots=${boots:-1}
+
+rm -rf "$work"
+mkdir -p "$work"
+drives=""
+i=0
+for d in $disks; do
+	size=${d%%:*}
+	img="$work/disk$i.img"
+	truncate -s "$size" "$img"
+	props=""
+	case "$d" in
+	*:4k) props=",logical_block_size=4096,physical_block_size=4096" ;;
+	esac
+	drives="$drives -drive file=$img,if=none,id=d$i,format=raw,cache=unsafe"
+	drives="$drives -device virtio-blk-pci,drive=d$i,serial=dmr$i$props"
+	i=$((i + 1))
+done
+
+start=$(date +%s)
+verdict=PASS
+why=""
+boot=1
+while [ "$boot" -le "$boots" ]; do
+	con="$work/console.$boot.log"
+	out="$work/guest.$boot.log"
+	# shellcheck disable=SC2086
+	timeout -s KILL $((timeout + 60)) qemu-system-x86_64 \
+		-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+		-nodefaults -display none -no-reboot -monitor none \
+		-kernel "$kdir/vmlinux" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1 rdinit=/init dmr.scenario=$name dmr.timeout=$timeout dmr.boot=$boot" \
+		-serial "file:$con" -serial "file:$out" $drives \
+		> "$work/qemu.$boot.log" 2>&1
+	qrc=$?
+	if [ "$qrc" -eq 137 ]; then
+		verdict=FAIL why="${why}boot $boot: QEMU killed by the host timeout; "
+	fi
+	bad=$(grep -E -m 3 'BUG:|WARNING:|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu_sched self-detected|RCU stall|Call Trace' "$con")
+	if [ -n "$bad" ]; then
+		verdict=FAIL why="${why}boot $boot: kernel log: $(echo "$bad" | head -n 1 | tr -d '\r'); "
+	fi
+	if ! grep -q "^DMR-RESULT $name PASS" "$out"; then
+		verdict=FAIL
+		res=$(grep -E '^(DMR-RESULT|DMR-WATCHDOG|DMR-TAINT|FAIL:)' "$out" | head -n 2 | tr '\n' ' ')
+		why="${why}boot $boot: ${res:-no result line from the guest}; "
+	fi
+	[ "$verdict" = PASS ] || break
+	boot=$((boot + 1))
+done
+secs=$(($(date +%s) - start))
+if [ "$verdict" = PASS ]; then
+	echo "PASS vm/$kver/$name (${secs}s)"
+else
+	echo "FAIL vm/$kver/$name (${secs}s): $why logs in $work"
+fi
+[ "$verdict" = PASS ]

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Run the VM scenarios on Debian's kernels. Prints one PASS/FAIL line per
+# scenario and kernel; exits non-zero if any failed.
+#   run-suite.sh [--selftest] [6.1] [6.12]
+# --selftest runs only the harness self-tests (scenarios with a "# selftest:"
+# header), which pass only if the scenario FAILS for the stated reason.
+# SCENARIOS="a b" restricts the run; VM_JOBS sets how many VMs run at once.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+mode=normal
+if [ "${1:-}" = --selftest ]; then
+	mode=selftest
+	shift
+fi
+series=${*:-6.1 6.12}
+jobs=${VM_JOBS:-$(nproc)}
+out=build/vm
+mkdir -p "$out"
+
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+for s in $series; do
+	kver=$(scripts/kernel-version.sh "$s")
+	kdir=/usr/src/linux-headers-$kver
+	tests/vm/fetch-kernel.sh "$kver" "$out/$kver/kernel"
+	make -s module KDIR="$kdir" > "$out/$kver.build.log" 2>&1 || {
+		cat "$out/$kver.build.log"
+		echo "FAIL vm/$kver/build-module"
+		exit 1
+	}
+	scripts/build-kmod.sh "$kdir" "build/$kver/fixtures" tests/vm/fixtures \
+		>> "$out/$kver.build.log" 2>&1 || {
+		cat "$out/$kver.build.log"
+		echo "FAIL vm/$kver/build-fixtures"
+		exit 1
+	}
+	tests/vm/build-initramfs.sh "$kver" "$out/$kver/kernel" "$out/$kver/initramfs.cpio" \
+		"build/$kver/kmod/dm-remap.ko" "build/$kver/fixtures/dmr-selftest-warn.ko"
+	for f in tests/vm/scenarios/*.sh; do
+		name=$(basename "$f" .sh)
+		if [ -n "${SCENARIOS:-}" ]; then
+			case " $SCENARIOS " in *" $name "*) ;; *) continue ;; esac
+		fi
+		expect=$(sed -n 's/^# selftest: *//p' "$f")
+		if [ "$mode" = selftest ]; then [ -n "$expect" ] || continue
+		else [ -z "$expect" ] || continue
+		fi
+		echo "$kver $name" >> "$list"
+	done
+done
+
+
+results=$(mktemp)
+xargs -P "$jobs" -L 1 sh -c '
+	kver=$0 name=$1
+	f=tests/vm/scenarios/$name.sh
+	res=$(tests/vm/run-scenario.sh "$kver" "build/vm/$kver/kernel" \
+		"build/vm/$kver/initramfs.cpio" "$f" "build/vm/$kver/run/$name")
+	expect=$(sed -n "s/^# selftest: *//p" "$f")
+	if [ -z "$expect" ]; then
+		echo "$res"
+	else
+		case "$res" in
+		FAIL*"$expect"*) echo "PASS vm/$kver/harness-$name: the run failed as it must ($expect)" ;;
+		*) echo "FAIL vm/$kver/harness-$name: expected a failure for \"$expect\", got: $res" ;;
+		esac
+	fi' < "$list" | tee "$results"
+failed=$(grep -c '^FAIL' "$results" || true)
+rm -f "$results"
+[ "$failed" -eq 0 ]
