@@ -15,28 +15,14 @@ if [ "${1:-}" = --selftest ]; then
 fi
 series=${*:-6.1 6.12}
 jobs=${VM_JOBS:-$(nproc)}
-out=build/vm
-mkdir -p "$out"
-
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
+results=$(mktemp)
+trap 'rm -f "$list" "$results"' EXIT
 for s in $series; do
-	kver=$(scripts/kernel-version.sh "$s")
-	kdir=/usr/src/linux-headers-$kver
-	tests/vm/fetch-kernel.sh "$kver" "$out/$kver/kernel"
-	make -s module KDIR="$kdir" > "$out/$kver.build.log" 2>&1 || {
-		cat "$out/$kver.build.log"
-		echo "FAIL vm/$kver/build-module"
+	kver=$(tests/vm/prepare.sh "$s") || {
+		echo "FAIL vm/$s/prepare"
 		exit 1
 	}
-	scripts/build-kmod.sh "$kdir" "build/$kver/fixtures" tests/vm/fixtures \
-		>> "$out/$kver.build.log" 2>&1 || {
-		cat "$out/$kver.build.log"
-		echo "FAIL vm/$kver/build-fixtures"
-		exit 1
-	}
-	tests/vm/build-initramfs.sh "$kver" "$out/$kver/kernel" "$out/$kver/initramfs.cpio" \
-		"build/$kver/kmod/dm-remap.ko" "build/$kver/fixtures/dmr-selftest-warn.ko"
 	for f in tests/vm/scenarios/*.sh; do
 		name=$(basename "$f" .sh)
 		if [ -n "${SCENARIOS:-}" ]; then
@@ -50,8 +36,6 @@ for s in $series; do
 	done
 done
 
-
-results=$(mktemp)
 xargs -P "$jobs" -L 1 sh -c '
 	kver=$0 name=$1
 	f=tests/vm/scenarios/$name.sh
@@ -67,5 +51,4 @@ xargs -P "$jobs" -L 1 sh -c '
 		esac
 	fi' < "$list" | tee "$results"
 failed=$(grep -c '^FAIL' "$results" || true)
-rm -f "$results"
 [ "$failed" -eq 0 ]
