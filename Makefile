@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit check demo clean deps
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools
 
 all: module userspace
 
@@ -33,12 +33,25 @@ module:
 	@test -n "$(KVER)" || { echo "no kernel headers in KDIR=$(KDIR) (run scripts/install-deps.sh)"; exit 1; }
 	scripts/build-kmod.sh $(KDIR) $(BUILD)/$(KVER)/kmod kernel core
 
-userspace: $(UNIT_BIN)
+TOOL_SRC := tools/dmremap/dmremap.c
+
+userspace: $(BUILD)/dmremap $(UNIT_BIN)
+
+$(BUILD)/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper
+
+# The copy the VM scenarios run, under the sanitizers.
+$(BUILD)/san/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper
 
 # Unit tests link the core built with the sanitizers.
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lcmocka
+
+vm-tools: $(BUILD)/san/dmremap
 
 unit: $(UNIT_BIN)
 	tests/unit/run.sh $(UNIT_BIN)
@@ -51,3 +64,17 @@ demo:
 
 clean:
 	rm -rf $(BUILD)
+
+# Fuzzers (libFuzzer, clang). `make fuzz` runs each for FUZZ_SECONDS from its
+# seed corpus in tests/fuzz/corpus/<name>; findings land in build/fuzz/.
+FUZZ_SECONDS ?= 20
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	clang $(filter-out -Werror,$(USER_CFLAGS)) -Werror -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(CORE_SRC)
+
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)

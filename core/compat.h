@@ -21,13 +21,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <endian.h>
+#include <linux/types.h>	/* __le16/__le32/__le64, as the tool's ioctls see them */
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
-typedef uint16_t __le16;
-typedef uint32_t __le32;
-typedef uint64_t __le64;
 #define cpu_to_le16(x) htole16(x)
 #define cpu_to_le32(x) htole32(x)
 #define cpu_to_le64(x) htole64(x)

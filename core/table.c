@@ -102,8 +102,9 @@ int dmr_table_check(struct dmr_table *t, const struct dmr_devices *d,
 
 	if (!t->block_size)
 		t->block_size = lbs < DMR_MIN_BLOCK_SIZE ? DMR_MIN_BLOCK_SIZE : lbs;
-	if (t->block_size > DMR_MAX_BLOCK_SIZE) {
-		*error = "Device logical block size is larger than the largest block_size (4096)";
+	/* An explicit block_size was validated by the parser; a default was not. */
+	if (t->block_size > DMR_MAX_BLOCK_SIZE || (t->block_size & (t->block_size - 1))) {
+		*error = "Device logical block size is not a power of two from 512 to 4096 bytes";
 		return -1;
 	}
 	if (t->block_size < lbs) {

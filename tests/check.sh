@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make check`: what CI runs. Installs missing Debian packages (as root),
-# runs the unit tests under ASan/UBSan, builds the module W=1 and sparse
+# runs the unit tests under ASan/UBSan and the fuzzers briefly, builds the module W=1 and sparse
 # clean against both supported kernels, runs the VM scenarios on both kernels
 # and the harness self-tests; ends with one line "N passed, N failed".
 set -u
@@ -41,6 +41,8 @@ build_modules() {
 
 echo "== unit tests (ASan, UBSan)"
 step unit make -s unit
+echo "== fuzzers (short run)"
+step fuzz make -s fuzz
 echo "== module builds (W=1, sparse)"
 step build build_modules
 echo "== VM scenarios"

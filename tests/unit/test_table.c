@@ -178,7 +178,9 @@ static void test_check_block_size_default(void **state)
 	assert_int_equal(t.block_size, 4096);
 	expect_check_error("a b 0 8 2 block_size 2048", &d, "smaller than a device's logical block size");
 	d.spare_lbs = 8192;
-	expect_check_error("a b 0 16", &d, "larger than the largest block_size");
+	expect_check_error("a b 0 16", &d, "Device logical block size is not a power of two");
+	d.spare_lbs = 2125;
+	expect_check_error("a b 0 16", &d, "Device logical block size is not a power of two");
 }
 
 static void test_check_single_disk(void **state)

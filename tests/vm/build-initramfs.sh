@@ -3,8 +3,10 @@
 # under TCG) for one kernel release:
 #   busybox-static, dmsetup and GNU dd (busybox dd ignores O_DIRECT) with their
 #   libraries, the kernel modules the scenarios use (decompressed, depmod'ed),
-#   the dm-remap module and test fixture modules, the guest init and scenarios.
-# usage: build-initramfs.sh <kver> <kernel dir> <output> <module.ko>...
+#   the dm-remap module, test fixture modules and tools, the guest init and
+#   scenarios.
+# usage: build-initramfs.sh <kver> <kernel dir> <output> <module.ko|program>...
+# Modules go to /lib/modules/<kver>/extra, programs to /sbin.
 set -eu
 kver=$1 kdir=$(cd "$2" && pwd) out=$3
 shift 3
@@ -24,7 +26,14 @@ mkdir -p "$stage"/bin "$stage"/sbin "$stage"/lib64 "$stage"/lib/x86_64-linux-gnu
 cp /bin/busybox "$stage/bin/busybox"
 cp /sbin/dmsetup "$stage/sbin/dmsetup"
 cp /bin/dd "$stage/bin/gdd"
-for bin in /sbin/dmsetup /bin/dd; do
+programs=""
+for f in "$@"; do
+	case "$f" in
+	*.ko) cp "$f" "$stage/lib/modules/$kver/extra/" ;;
+	*) cp "$f" "$stage/sbin/" && programs="$programs $f" ;;
+	esac
+done
+for bin in /sbin/dmsetup /bin/dd $programs; do
 	ldd "$bin" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | while read -r lib; do
 		[ -f "$lib" ] || continue
 		case "$lib" in
@@ -46,9 +55,6 @@ done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r path; do
 	*.ko.zst) zstd -dcq "$path" > "${dst%.zst}" ;;
 	*) cp "$path" "$dst" ;;
 	esac
-done
-for ko in "$@"; do
-	cp "$ko" "$stage/lib/modules/$kver/extra/"
 done
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	cp "$kdir/root/lib/modules/$kver/$f" "$stage/lib/modules/$kver/"

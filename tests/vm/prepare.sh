@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prepare everything a VM run needs for one kernel series (6.1 or 6.12):
 # Debian's kernel image, the module and test fixtures built against the
-# matching headers, and the initramfs. Prints the kernel release.
+# matching headers, the tool (with sanitizers), and the initramfs. Prints the kernel release.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -11,12 +11,13 @@ out=build/vm/$kver
 mkdir -p "$out"
 log=$out/build.log
 tests/vm/fetch-kernel.sh "$kver" "$out/kernel" >&2
-if ! make -s module KDIR="$kdir" > "$log" 2>&1 ||
+if ! make -s module vm-tools KDIR="$kdir" > "$log" 2>&1 ||
 	! scripts/build-kmod.sh "$kdir" "build/$kver/fixtures" tests/vm/fixtures >> "$log" 2>&1; then
 	cat "$log" >&2
 	echo "prepare: building modules for $kver failed" >&2
 	exit 1
 fi
 tests/vm/build-initramfs.sh "$kver" "$out/kernel" "$out/initramfs.cpio" \
-	"build/$kver/kmod/dm-remap.ko" "build/$kver/fixtures/dmr-selftest-warn.ko"
+	"build/$kver/kmod/dm-remap.ko" "build/$kver/fixtures/dmr-selftest-warn.ko" \
+	build/san/dmremap
 echo "$kver"
