@@ -31,7 +31,7 @@ for d in $disks; do
 	case "$d" in
 	*:4k) props=",logical_block_size=4096,physical_block_size=4096" ;;
 	esac
-	drives="$drives -drive file=$img,if=none,id=d$i,format=raw,cache=unsafe"
+	drives="$drives -drive file=$img,if=none,id=d$i,format=raw,cache=unsafe,discard=unmap"
 	drives="$drives -device virtio-blk-pci,drive=d$i,serial=dmr$i$props"
 	i=$((i + 1))
 done

@@ -83,3 +83,6 @@ expect_rejected() {
 
 # majmin <disk> -> major:minor as device-mapper prints it
 majmin() { cat "/sys/block/$(basename "$1")/dev"; }
+
+# Discard requests completed by a whole-disk device, from /sys/block/*/stat.
+discards() { awk '{ print $12 }' "/sys/block/$(basename "$1")/stat"; }
