@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "table.h"
+#include "placement.h"
 
 int dmr_parse_u64(const char *s, u64 *out)
 {
@@ -98,6 +99,7 @@ int dmr_table_check(struct dmr_table *t, const struct dmr_devices *d,
 		    char **error)
 {
 	u32 lbs = d->main_lbs > d->spare_lbs ? d->main_lbs : d->spare_lbs;
+	struct dmr_placement placement;
 	u64 bs_sectors;
 
 	if (!t->block_size)
@@ -142,7 +144,8 @@ int dmr_table_check(struct dmr_table *t, const struct dmr_devices *d,
 		*error = "Spare region overlaps the mapped part of the main device";
 		return -1;
 	}
-	return 0;
+	/* The region must hold the metadata copies and leave spare blocks. */
+	return dmr_placement(t->spare_len, t->block_size, &placement, error);
 }
 
 int dmr_table_format(const struct dmr_table *t, const char *main_name,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
+#include "placement.h"
 
 #define MAX_ARGS 40
 
@@ -20,7 +21,7 @@ static void check_invariants(const struct dmr_table *t, const struct dmr_devices
 		abort();
 	if (!d->target_len || d->target_len % bs || d->target_len > d->main_sectors)
 		abort();
-	if (!t->spare_len || t->spare_start % bs || t->spare_len % bs)
+	if (t->spare_len < DMR_SPARE_MIN_SECTORS || t->spare_start % bs || t->spare_len % bs)
 		abort();
 	if (t->spare_start + t->spare_len < t->spare_start ||
 	    t->spare_start + t->spare_len > d->spare_sectors)

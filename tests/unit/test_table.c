@@ -142,7 +142,9 @@ static void test_check_boundaries(void **state)
 	/* The spare region may end exactly at the end of the device. */
 	assert_int_equal(check("a b 0 524288", &d, &t, &err), 0);
 	assert_int_equal(t.block_size, 512);
-	assert_int_equal(check("a b 524280 8", &d, &t, &err), 0);
+	assert_int_equal(check("a b 522240 2048", &d, &t, &err), 0);
+	expect_check_error("a b 522240 2056", &d, "beyond the end");
+	expect_check_error("a b 0 2040", &d, "Spare region too small: at least 2048 sectors");
 	expect_check_error("a b 524280 16", &d, "beyond the end");
 	expect_check_error("a b 0 524289", &d, "beyond the end");
 	expect_check_error("a b 524288 8", &d, "beyond the end");
@@ -155,7 +157,7 @@ static void test_check_boundaries(void **state)
 	d.target_len = 0;
 	expect_check_error("a b 0 8", &d, "Target length is zero");
 	d.target_len = 2097144;
-	assert_int_equal(check("a b 0 8 2 block_size 4096", &d, &t, &err), 0);
+	assert_int_equal(check("a b 0 2048 2 block_size 4096", &d, &t, &err), 0);
 	d.target_len = 2097148;
 	expect_check_error("a b 0 8 2 block_size 4096", &d, "Target length is not a multiple");
 	d = devs;
@@ -170,11 +172,11 @@ static void test_check_block_size_default(void **state)
 	char *err;
 	(void)state;
 	d.main_lbs = 4096;
-	assert_int_equal(check("a b 0 8", &d, &t, &err), 0);
+	assert_int_equal(check("a b 0 2048", &d, &t, &err), 0);
 	assert_int_equal(t.block_size, 4096);
 	d = devs;
 	d.spare_lbs = 4096;
-	assert_int_equal(check("a b 0 8", &d, &t, &err), 0);
+	assert_int_equal(check("a b 0 2048", &d, &t, &err), 0);
 	assert_int_equal(t.block_size, 4096);
 	expect_check_error("a b 0 8 2 block_size 2048", &d, "smaller than a device's logical block size");
 	d.spare_lbs = 8192;
@@ -195,7 +197,7 @@ static void test_check_single_disk(void **state)
 	expect_check_error("a a 1023 8", &d, "overlaps");
 	expect_check_error("a a 0 8", &d, "overlaps");
 	d.same_device = false;
-	assert_int_equal(check("a b 0 8", &d, &t, &err), 0);
+	assert_int_equal(check("a b 0 2048", &d, &t, &err), 0);
 }
 
 static void test_format_canonical_and_round_trip(void **state)
