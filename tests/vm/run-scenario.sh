@@ -43,10 +43,10 @@ boot=1
 while [ "$boot" -le "$boots" ]; do
 	con="$work/console.$boot.log"
 	out="$work/guest.$boot.log"
-	# Single-threaded TCG: with thread=multi, QEMU 7.2 occasionally turned the
-	# 6.12 kernel's early cmpxchg16b into a double fault (3 of ~90 boots: a double fault in
-	# the slab fast path, an int3 left by text patching; 0 of 30 with thread=single).
-	# Two vCPUs still interleave preemptively, so the guest is truly SMP.
+	# Single-threaded TCG: multi-threaded TCG in QEMU 7.2 now and then broke
+	# the 6.12 kernel's early boot (3 of ~90 boots: a double fault after
+	# cmpxchg16b in the slab fast path, a stray int3 from text patching);
+	# 0 of 30 with thread=single. Two vCPUs still interleave preemptively.
 	# shellcheck disable=SC2086
 	timeout -s KILL $((timeout + 60)) qemu-system-x86_64 \
 		-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 1024 \
