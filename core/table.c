@@ -95,15 +95,22 @@ int dmr_table_parse(struct dmr_table *t, unsigned int argc, char **argv,
 	return 0;
 }
 
+u32 dmr_default_block_size(const struct dmr_devices *d)
+{
+	u32 lbs = d->main_lbs > d->spare_lbs ? d->main_lbs : d->spare_lbs;
+
+	return lbs < DMR_MIN_BLOCK_SIZE ? DMR_MIN_BLOCK_SIZE : lbs;
+}
+
 int dmr_table_check(struct dmr_table *t, const struct dmr_devices *d,
 		    char **error)
 {
-	u32 lbs = d->main_lbs > d->spare_lbs ? d->main_lbs : d->spare_lbs;
 	struct dmr_placement placement;
+	u32 lbs = d->main_lbs > d->spare_lbs ? d->main_lbs : d->spare_lbs;
 	u64 bs_sectors;
 
 	if (!t->block_size)
-		t->block_size = lbs < DMR_MIN_BLOCK_SIZE ? DMR_MIN_BLOCK_SIZE : lbs;
+		t->block_size = dmr_default_block_size(d);
 	/* An explicit block_size was validated by the parser; a default was not. */
 	if (t->block_size > DMR_MAX_BLOCK_SIZE || (t->block_size & (t->block_size - 1))) {
 		*error = "Device logical block size is not a power of two from 512 to 4096 bytes";

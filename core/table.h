@@ -46,6 +46,9 @@ struct dmr_devices {
 int dmr_table_parse(struct dmr_table *t, unsigned int argc, char **argv,
 		    char **error);
 
+/* block_size when the table gives none: the larger logical block size, >= 512. */
+u32 dmr_default_block_size(const struct dmr_devices *d);
+
 /* Validate against the devices and default block_size; -1 and *error on failure. */
 int dmr_table_check(struct dmr_table *t, const struct dmr_devices *d,
 		    char **error);

@@ -144,13 +144,10 @@ static int cmd_create(int argc, char **argv)
 	} else {
 		/* Default: all of main (before the spare region in single-disk
 		 * mode), rounded down to whole blocks. */
-		u32 bs = t.block_size;
+		u32 bs = t.block_size ? t.block_size : dmr_default_block_size(&d);
 
-		if (!bs)
-			bs = main_info.lbs > spare_info.lbs ? main_info.lbs : spare_info.lbs;
 		d.target_len = d.same_device ? t.spare_start : main_info.sectors;
-		if (bs >= DMR_SECTOR_SIZE)
-			d.target_len -= d.target_len % (bs >> DMR_SECTOR_SHIFT);
+		d.target_len -= d.target_len % (bs >> DMR_SECTOR_SHIFT);
 	}
 	if (dmr_table_check(&t, &d, &err)) {
 		fprintf(stderr, "dmremap: %s\n", err);

@@ -55,16 +55,17 @@ create() { dmsetup create "$1" --table "$2" || fail "dmsetup create $1 failed: $
 
 remove() { dmsetup remove "$1" || fail "dmsetup remove $1 failed"; }
 
-# Flush requests completed by a whole-disk device, from /sys/block/*/stat.
-flushes() { awk '{ print $16 }' "/sys/block/$(basename "$1")/stat"; }
+# Requests completed by a whole-disk device, from /sys/block/*/stat
+# (Documentation/block/stat.rst): writes, discards, flushes.
+disk_stat() { awk -v f="$2" '{ print $f }' "/sys/block/$(basename "$1")/stat"; }
+writes() { disk_stat "$1" 5; }
+discards() { disk_stat "$1" 12; }
+flushes() { disk_stat "$1" 16; }
 
 # dm_blk <mapped name> -> dm-N, its name under /sys/block
 dm_blk() { dmsetup info -c --noheadings -o blkdevname "$1"; }
 
 load_remap() { modprobe dm-remap || fail "modprobe dm-remap failed"; }
-
-# Writes completed by a whole-disk device, from /sys/block/*/stat.
-writes() { awk '{ print $5 }' "/sys/block/$(basename "$1")/stat"; }
 
 # expect_rejected <expected message> <table line>: creation must fail and the
 # kernel log must carry the message.
@@ -83,6 +84,3 @@ expect_rejected() {
 
 # majmin <disk> -> major:minor as device-mapper prints it
 majmin() { cat "/sys/block/$(basename "$1")/dev"; }
-
-# Discard requests completed by a whole-disk device, from /sys/block/*/stat.
-discards() { awk '{ print $12 }' "/sys/block/$(basename "$1")/stat"; }
