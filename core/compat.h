@@ -12,14 +12,24 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
 #include <asm/byteorder.h>
 #define dmr_static_assert(expr, msg) static_assert(expr, msg)
+/* Metadata arrays can be large: kvmalloc falls back to vmalloc. */
+#define dmr_printf(a, b) __printf(a, b)
+#define dmr_popcount64(x) hweight64(x)
+#define dmr_zalloc(size) kvzalloc(size, GFP_KERNEL)
+#define dmr_free(ptr) kvfree(ptr)
 #else
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <endian.h>
 #include <linux/types.h>	/* __le16/__le32/__le64, as the tool's ioctls see them */
 typedef uint8_t u8;
@@ -33,6 +43,13 @@ typedef uint64_t u64;
 #define le32_to_cpu(x) le32toh(x)
 #define le64_to_cpu(x) le64toh(x)
 #define dmr_static_assert(expr, msg) _Static_assert(expr, msg)
+#include <stdarg.h>
+#define dmr_printf(a, b) __attribute__((format(printf, a, b)))
+#define dmr_popcount64(x) __builtin_popcountll(x)
+#define dmr_zalloc(size) calloc(1, size)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define dmr_free(ptr) free(ptr)
 #endif
 
 #endif /* DMR_CORE_COMPAT_H */

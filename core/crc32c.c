@@ -4,9 +4,9 @@
 #ifdef __KERNEL__
 #include <linux/crc32c.h>
 
-u32 dmr_crc32c(const void *buf, size_t len)
+u32 dmr_crc32c_continue(u32 crc, const void *buf, size_t len)
 {
-	return ~crc32c(~0U, buf, len);
+	return ~crc32c(~crc, buf, len);
 }
 #else
 static u32 crc_table[256];
@@ -22,10 +22,10 @@ static void crc_table_init(void)
 	}
 }
 
-u32 dmr_crc32c(const void *buf, size_t len)
+u32 dmr_crc32c_continue(u32 crc, const void *buf, size_t len)
 {
 	const u8 *p = buf;
-	u32 c = ~0U;
+	u32 c = ~crc;
 
 	if (!crc_table[1])
 		crc_table_init();
@@ -34,6 +34,11 @@ u32 dmr_crc32c(const void *buf, size_t len)
 	return ~c;
 }
 #endif
+
+u32 dmr_crc32c(const void *buf, size_t len)
+{
+	return dmr_crc32c_continue(0, buf, len);
+}
 
 /* RFC 3720 appendix B.4 and the common "123456789" check value. */
 int dmr_crc32c_selftest(void)
@@ -60,5 +65,8 @@ int dmr_crc32c_selftest(void)
 		return 5;
 	if (dmr_crc32c(buf, 0) != 0)
 		return 6;
+	/* Chaining: "1234" then "56789" is the crc of "123456789". */
+	if (dmr_crc32c_continue(dmr_crc32c(digits, 4), digits + 4, 5) != 0xE3069283U)
+		return 7;
 	return 0;
 }

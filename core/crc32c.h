@@ -11,6 +11,8 @@
 #include "compat.h"
 
 u32 dmr_crc32c(const void *buf, size_t len);
+/* The crc of the concatenation, given crc = dmr_crc32c() of what came before. */
+u32 dmr_crc32c_continue(u32 crc, const void *buf, size_t len);
 
 /* 0 if dmr_crc32c() matches every published vector, else the failing index + 1. */
 int dmr_crc32c_selftest(void);

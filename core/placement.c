@@ -4,8 +4,8 @@
 
 u64 dmr_copy_blocks(u64 spare_blocks, u32 block_size)
 {
-	u64 entry_blocks = (spare_blocks + DMR_ENTRIES_PER_BLOCK - 1) / DMR_ENTRIES_PER_BLOCK;
-	u64 bytes = (1 + entry_blocks) * DMR_META_BLOCK_SIZE;
+	u64 pages = (spare_blocks + DMR_SLOTS_PER_PAGE - 1) / DMR_SLOTS_PER_PAGE;
+	u64 bytes = (1 + pages) * DMR_META_PAGE_SIZE;
 
 	return (bytes + block_size - 1) / block_size;
 }
@@ -21,9 +21,8 @@ int dmr_placement(u64 spare_sectors, u32 block_size, struct dmr_placement *p,
 		*error = "Spare region too small: at least 2048 sectors (1 MiB)";
 		return -1;
 	}
-	/* Entries address spare blocks with 32 bits. */
-	if (n > 0xffffffffULL) {
-		*error = "Spare region too large: at most 2^32 blocks";
+	if (n > DMR_MAX_SPARE_BLOCKS) {
+		*error = "Spare region too large: at most 16777216 blocks (64 GiB at block_size 4096)";
 		return -1;
 	}
 	c = dmr_copy_blocks(n, block_size);

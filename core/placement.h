@@ -5,14 +5,14 @@
  * layout, so a table line finds its metadata again).
  *
  *   region size        strategy  copies  positions (in spare blocks, n = region)
- *   < 1 MiB            refused
+ *   < 1 MiB            refused (and more than 2^24 blocks)
  *   [1 MiB, 64 MiB)    small     2       packed at the start: 0, c
  *   [64 MiB, 4 GiB)    medium    3       spread evenly: 0, n/3, 2n/3
  *   >= 4 GiB           large     4       geometric, last at the end:
  *                                        0, n/16, n/4, n - c
  *
- * c is the size of one copy in spare blocks: a superblock plus entry blocks
- * with room for one entry per spare block (docs/on-disk-format.md). Copies are
+ * c is the size of one copy in spare blocks: a superblock page plus slot
+ * pages with one slot per spare block (docs/on-disk-format.md). Copies are
  * spread because damage on a disk is usually contiguous.
  */
 #ifndef DMR_CORE_PLACEMENT_H

@@ -4,32 +4,34 @@
  * sectors usable by redirecting failed blocks to a spare region.
  *
  * This file holds the target: construction from the table line, the I/O
- * mapping, status and device stacking. The table grammar, the on-disk format
- * and the allocator live in ../core, shared with the userspace tool.
+ * mapping, status and device stacking. metadata.c keeps the remap table on
+ * the spare region, messages.c and debugfs.c show it. The table grammar, the
+ * on-disk format, the allocator and the lookup index live in ../core, shared
+ * with the userspace tool.
  */
 #include <linux/module.h>
-#include <linux/device-mapper.h>
 #include <linux/blkdev.h>
-#include <linux/bio.h>
 #include <linux/slab.h>
+#include <linux/log2.h>
 
-#include "table.h"
+#include "dm-remap.h"
 #include "crc32c.h"
 
-#define DM_MSG_PREFIX "remap"
-
-struct remap_c {
-	struct dm_dev *main;
-	struct dm_dev *spare;
-	struct dmr_table table;
+/* Per bio: which epoch counted it (see busy_add() in metadata.c). */
+struct remap_bio {
+	bool counted;
+	unsigned int epoch;
 };
 
-static void remap_put_devices(struct dm_target *ti, struct remap_c *rc)
+static void remap_free(struct dm_target *ti, struct remap_c *rc)
 {
+	remap_meta_close(rc);
+	free_percpu(rc->pcpu);
 	if (rc->spare)
 		dm_put_device(ti, rc->spare);
 	if (rc->main)
 		dm_put_device(ti, rc->main);
+	kfree(rc);
 }
 
 /*
@@ -47,6 +49,16 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (!rc) {
 		ti->error = "Cannot allocate remap context";
 		return -ENOMEM;
+	}
+	rc->ti = ti;
+	mutex_init(&rc->lock);
+	spin_lock_init(&rc->busy_lock);
+	bio_list_init(&rc->deferred);
+	rc->pcpu = alloc_percpu(struct remap_pcpu);
+	if (!rc->pcpu) {
+		ti->error = "Cannot allocate per-CPU counters";
+		r = -ENOMEM;
+		goto bad;
 	}
 	if (dmr_table_parse(&rc->table, argc, argv, &err)) {
 		ti->error = err;
@@ -83,17 +95,24 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	/* argv is freed after construction; keep only the resolved devices. */
 	rc->table.main_dev = NULL;
 	rc->table.spare_dev = NULL;
+	rc->block_shift = ilog2(rc->table.block_size >> SECTOR_SHIFT);
+
+	r = remap_meta_open(rc, &err);
+	if (r) {
+		ti->error = err;
+		goto bad;
+	}
 
 	/* An empty flush goes to both devices (bio nr 0: main, 1: spare). */
 	ti->num_flush_bios = devs.same_device ? 1 : 2;
 	ti->num_discard_bios = 1;
 	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct remap_bio);
 	ti->private = rc;
 	return 0;
 
 bad:
-	remap_put_devices(ti, rc);
-	kfree(rc);
+	remap_free(ti, rc);
 	return r;
 }
 
@@ -101,8 +120,150 @@ static void remap_dtr(struct dm_target *ti)
 {
 	struct remap_c *rc = ti->private;
 
-	remap_put_devices(ti, rc);
-	kfree(rc);
+	remap_debugfs_remove(rc);
+	remap_free(ti, rc);
+}
+
+/* First busy block in [first, last] (nr_busy > 0), or NULL. */
+static struct remap_busy *busy_find(struct remap_c *rc, u64 first, u64 last)
+{
+	struct remap_busy *found = NULL;
+	unsigned int i;
+
+	for (i = 0; i < rc->nr_busy; i++)
+		if (rc->busy[i].block >= first && rc->busy[i].block <= last &&
+		    (!found || rc->busy[i].block < found->block))
+			found = &rc->busy[i];
+	return found;
+}
+
+/*
+ * Hold a bio whose first block is being moved. Returns false if the block
+ * stopped being busy meanwhile (map again), true if the bio was taken.
+ */
+static bool defer_bio(struct remap_c *rc, struct bio *bio, u64 first, int *ret)
+{
+	struct remap_busy *busy;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rc->busy_lock, flags);
+	busy = busy_find(rc, first, first);
+	if (busy && !busy->failed)
+		bio_list_add(&rc->deferred, bio);
+	spin_unlock_irqrestore(&rc->busy_lock, flags);
+	if (!busy)
+		return false;
+	*ret = busy->failed ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
+	return true;
+}
+
+/*
+ * Send a data bio to where its first block lives, cut at the first block
+ * boundary where that changes. may_split is false for bios resubmitted
+ * after waiting: they were cut to one block before they waited, and
+ * dm_accept_partial_bio() may only be called from ->map.
+ */
+int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
+{
+	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t sector = dm_target_offset(rc->ti, bio->bi_iter.bi_sector);
+	unsigned int sectors = bio_sectors(bio), n;
+	u64 first = sector >> rc->block_shift;
+	u64 last = (sector + sectors - 1) >> rc->block_shift;
+	const struct dmr_index_entry *e;
+	const struct dmr_index *ix;
+	struct remap_busy *busy;
+	int ret = DM_MAPIO_REMAPPED;
+	u32 spare_block = 0;
+	bool to_spare = false;
+
+	pb->counted = false;
+	rcu_read_lock();
+	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
+		spin_lock(&rc->busy_lock);
+		busy = busy_find(rc, first, last);
+		spin_unlock(&rc->busy_lock);
+		if (busy && busy->block == first) {
+			if (may_split && last > first) {
+				dm_accept_partial_bio(bio, ((first + 1) << rc->block_shift) - sector);
+				sectors = bio_sectors(bio);
+				last = first;
+			}
+			if (defer_bio(rc, bio, first, &ret))
+				goto out;
+		} else if (busy) {
+			last = busy->block - 1;
+		}
+	}
+	ix = rcu_dereference(rc->index);
+	e = dmr_index_first(ix, first, last);
+	/* Pending blocks keep their data on main until they are rewritten. */
+	while (e && e->state != DMR_SLOT_REMAPPED) {
+		e++;
+		if (e == ix->e + ix->count || e->main_block > last)
+			e = NULL;
+	}
+	if (e && e->main_block == first) {
+		to_spare = true;
+		spare_block = e->spare_block;
+		last = first;
+	} else if (e) {
+		last = e->main_block - 1;
+	}
+	n = min_t(u64, sectors, ((last + 1) << rc->block_shift) - sector);
+	if (n < sectors) {
+		if (WARN_ON_ONCE(!may_split)) {
+			ret = DM_MAPIO_KILL;
+			goto out;
+		}
+		dm_accept_partial_bio(bio, n);
+	}
+	if (to_spare) {
+		/* Cannot happen: the allocator never hands out a copy's block. */
+		if (unlikely(dmr_alloc_is_reserved(&rc->meta.alloc, spare_block))) {
+			atomic64_inc(&rc->refused_bios);
+			DMERR_LIMIT("refused a bio into metadata copy (spare block %u)", spare_block);
+			ret = DM_MAPIO_KILL;
+			goto out;
+		}
+		if (bio_op(bio) == REQ_OP_DISCARD) {
+			/* Advisory: nothing to discard on main, keep the spare copy. */
+			bio_endio(bio);
+			ret = DM_MAPIO_SUBMITTED;
+			goto out;
+		}
+		bio_set_dev(bio, rc->spare->bdev);
+		bio->bi_iter.bi_sector = dmr_spare_sector(&rc->meta, spare_block) +
+			(sector - (first << rc->block_shift));
+	} else {
+		bio_set_dev(bio, rc->main->bdev);
+		bio->bi_iter.bi_sector = sector;
+	}
+	pb->epoch = READ_ONCE(rc->epoch);
+	pb->counted = true;
+	this_cpu_inc(rc->pcpu->inflight[pb->epoch]);
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Map again the bios that waited for a block; called without locks held. */
+void remap_resubmit_deferred(struct remap_c *rc, struct bio_list *bios)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(bios))) {
+		switch (remap_map_bio(rc, bio, false)) {
+		case DM_MAPIO_REMAPPED:
+			dm_submit_bio_remap(bio, NULL);
+			break;
+		case DM_MAPIO_KILL:
+			bio_io_error(bio);
+			break;
+		default:	/* waiting again, or completed */
+			break;
+		}
+	}
 }
 
 static int remap_map(struct dm_target *ti, struct bio *bio)
@@ -110,27 +271,51 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 	struct remap_c *rc = ti->private;
 
 	if (unlikely((bio->bi_opf & REQ_PREFLUSH) && !bio_sectors(bio))) {
+		struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+		pb->counted = false;
 		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
 			    rc->spare->bdev : rc->main->bdev);
 		return DM_MAPIO_REMAPPED;
 	}
-	bio_set_dev(bio, rc->main->bdev);
-	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	return DM_MAPIO_REMAPPED;
+	return remap_map_bio(rc, bio, true);
+}
+
+static int remap_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
+{
+	struct remap_c *rc = ti->private;
+	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	if (pb->counted)
+		this_cpu_dec(rc->pcpu->inflight[pb->epoch]);
+	if (*error && bio_sectors(bio)) {
+		if (op_is_write(bio_op(bio)))
+			atomic64_inc(&rc->write_errors);
+		else
+			atomic64_inc(&rc->read_errors);
+	}
+	return DM_ENDIO_DONE;
 }
 
 static void remap_status(struct dm_target *ti, status_type_t type,
 			 unsigned int status_flags, char *result, unsigned int maxlen)
 {
 	struct remap_c *rc = ti->private;
+	struct dmr_alloc *a = &rc->meta.alloc;
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
 		/* Fields are documented in docs/target.md and only grow at the end. */
-		DMEMIT("%u.%u.%u %s %u", ti->type->version[0], ti->type->version[1],
-		       ti->type->version[2], rc->table.read_only ? "ro" : "rw",
-		       rc->table.block_size);
+		DMEMIT("%u.%u.%u %s %u %u/%u %u %u %lld %lld %u/%u %llu",
+		       ti->type->version[0], ti->type->version[1], ti->type->version[2],
+		       remap_mode_name(READ_ONCE(rc->mode)), rc->table.block_size,
+		       READ_ONCE(a->nr_used) + READ_ONCE(a->nr_bad), a->nr_blocks - a->nr_reserved,
+		       READ_ONCE(rc->meta.nr_remapped), READ_ONCE(rc->meta.nr_pending),
+		       (long long)atomic64_read(&rc->read_errors),
+		       (long long)atomic64_read(&rc->write_errors),
+		       hweight32(READ_ONCE(rc->meta.copies_ok)), rc->meta.place.copies,
+		       (unsigned long long)READ_ONCE(rc->meta.generation));
 		break;
 	case STATUSTYPE_TABLE:
 		dmr_table_format(&rc->table, rc->main->name, rc->spare->name,
@@ -172,6 +357,17 @@ static void remap_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	limits->io_min = max(limits->io_min, bs);
 }
 
+/* debugfs names the mapped device; a reloaded table takes over on resume. */
+static void remap_postsuspend(struct dm_target *ti)
+{
+	remap_debugfs_remove(ti->private);
+}
+
+static void remap_resume(struct dm_target *ti)
+{
+	remap_debugfs_add(ti->private);
+}
+
 static struct target_type remap_target = {
 	.name = "remap",
 	.version = { 4, 0, 0 },
@@ -179,7 +375,11 @@ static struct target_type remap_target = {
 	.ctr = remap_ctr,
 	.dtr = remap_dtr,
 	.map = remap_map,
+	.end_io = remap_end_io,
+	.postsuspend = remap_postsuspend,
+	.resume = remap_resume,
 	.status = remap_status,
+	.message = remap_message,
 	.iterate_devices = remap_iterate_devices,
 	.io_hints = remap_io_hints,
 };
@@ -193,9 +393,14 @@ static int __init dm_remap_init(void)
 		DMERR("crc32c self-test failed at vector %d", r);
 		return -ELIBBAD;
 	}
-	r = dm_register_target(&remap_target);
+	r = remap_debugfs_init();
 	if (r)
 		return r;
+	r = dm_register_target(&remap_target);
+	if (r) {
+		remap_debugfs_exit();
+		return r;
+	}
 	DMINFO("version 4.0.0 loaded, crc32c self-test passed");
 	return 0;
 }
@@ -203,6 +408,7 @@ static int __init dm_remap_init(void)
 static void __exit dm_remap_exit(void)
 {
 	dm_unregister_target(&remap_target);
+	remap_debugfs_exit();
 }
 
 module_init(dm_remap_init);

@@ -84,3 +84,28 @@ expect_rejected() {
 
 # majmin <disk> -> major:minor as device-mapper prints it
 majmin() { cat "/sys/block/$(basename "$1")/dev"; }
+
+# wipe <dev> <start sector> <sectors>: zeroes, e.g. to drop a spare region's
+# metadata before reusing it with another geometry.
+wipe() {
+	gdd if=/dev/zero of="$1" bs=512 seek="$2" count="$3" oflag=direct conv=notrunc status=none
+}
+
+# spare_data_nonzero <name> <spare dev>: non-zero bytes in the spare device
+# outside the metadata copies of remap device <name> (what remaps wrote).
+spare_data_nonzero() {
+	gdd if="$2" of=/tmp/spare.img bs=1M status=none
+	dmsetup message "$1" 0 metadata_locations | while read -r _ _ _ sector sectors _; do
+		gdd if=/dev/zero of=/tmp/spare.img bs=512 seek="${sector#sector=}" \
+			count="${sectors#sectors=}" conv=notrunc status=none
+	done
+	tr -d '\0' < /tmp/spare.img | wc -c
+	rm -f /tmp/spare.img
+}
+
+# msg <name> <verb> [args]: the message's reply; fails the scenario on error.
+msg() {
+	name=$1
+	shift
+	dmsetup message "$name" 0 "$@" || fail "message $*: refused"
+}

@@ -16,6 +16,10 @@ dmremap status t | grep -q '^mode: *rw$' || fail "human status: $(dmremap status
 dmremap remove t || fail "remove failed"
 dmsetup info t > /dev/null 2>&1 && fail "t still exists"
 
+# read_only never formats: a fresh region is formatted read-write first.
+wipe "$spare" 0 32768
+dmremap create u "$main" "$spare" 0 16384 --len 65536 --block-size 4096 > /dev/null || fail "create u failed"
+dmremap remove u
 dmremap create u "$main" "$spare" 0 16384 --len 65536 --block-size 4096 --read-only --no-auto-remap > /dev/null ||
 	fail "create with options failed"
 expect_eq "$(dmsetup table u)" "0 65536 remap $M $S 0 16384 4 block_size 4096 no_auto_remap read_only" "table with options"

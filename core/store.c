@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "store.h"
+
+#define PAGE_SECTORS (DMR_META_PAGE_SIZE >> 9)
+
+static const char *const copy_state_names[] = {
+	[DMR_COPY_OK] = "ok",
+	[DMR_COPY_STALE] = "stale",
+	[DMR_COPY_BAD] = "bad",
+	[DMR_COPY_EMPTY] = "empty",
+	[DMR_COPY_IOERR] = "ioerr",
+	[DMR_COPY_FAILED] = "failed",
+};
+
+const char *dmr_copy_state_name(enum dmr_copy_state s)
+{
+	return copy_state_names[s];
+}
+
+static u8 *scratch_page(const struct dmr_io *io, u32 i)
+{
+	return (u8 *)io->buf + (size_t)i * DMR_META_PAGE_SIZE;
+}
+
+/* Read the slot pages of copy c into m (validating each). */
+static int load_pages(struct dmr_meta *m, const struct dmr_io *io, u32 c,
+		      struct dmr_copy_info *info)
+{
+	u32 p, i, n;
+	int r;
+
+	for (p = 0; p < m->nr_pages; p += n) {
+		n = min_t(u32, io->buf_pages, m->nr_pages - p);
+		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
+			     (size_t)n * DMR_META_PAGE_SIZE);
+		if (r) {
+			info->state = DMR_COPY_IOERR;
+			snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, p);
+			return r;
+		}
+		for (i = 0; i < n; i++) {
+			if (dmr_meta_load_page(m, p + i, scratch_page(io, i), info->why,
+					       sizeof(info->why))) {
+				info->state = DMR_COPY_BAD;
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+void dmr_store_verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
+			   struct dmr_copy_info *info)
+{
+	struct dmr_sb_info sb;
+	enum dmr_sb_verdict v;
+	u32 p, i, n;
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
+	if (r) {
+		info->state = DMR_COPY_IOERR;
+		snprintf(info->why, sizeof(info->why), "read error %d at the superblock", r);
+		return;
+	}
+	v = dmr_sb_decode(io->buf, &m->geo, &sb, info->why, sizeof(info->why));
+	info->generation = sb.generation;
+	if (v == DMR_SB_ZERO) {
+		info->state = DMR_COPY_EMPTY;
+		snprintf(info->why, sizeof(info->why), "superblock is all zeroes");
+		return;
+	}
+	info->state = DMR_COPY_BAD;
+	if (v != DMR_SB_VALID)
+		return;
+	if (sb.copy_index != c) {
+		snprintf(info->why, sizeof(info->why), "superblock says it heads copy %u", sb.copy_index);
+		return;
+	}
+	if (sb.generation < m->generation) {
+		info->state = DMR_COPY_STALE;
+		snprintf(info->why, sizeof(info->why), "generation %llu, current is %llu",
+			 (unsigned long long)sb.generation, (unsigned long long)m->generation);
+		return;
+	}
+	if (sb.generation != m->generation || sb.pages_crc != dmr_meta_pages_crc(m) ||
+	    sb.nr_remapped != m->nr_remapped || sb.nr_pending != m->nr_pending ||
+	    sb.nr_bad != m->alloc.nr_bad) {
+		snprintf(info->why, sizeof(info->why), "superblock (generation %llu) differs from memory (generation %llu)",
+			 (unsigned long long)sb.generation, (unsigned long long)m->generation);
+		return;
+	}
+	for (p = 0; p < m->nr_pages; p += n) {
+		n = min_t(u32, io->buf_pages, m->nr_pages - p);
+		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
+			     (size_t)n * DMR_META_PAGE_SIZE);
+		if (r) {
+			info->state = DMR_COPY_IOERR;
+			snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, p);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			if (dmr_meta_compare_page(m, p + i, scratch_page(io, i), info->why,
+						  sizeof(info->why)))
+				return;
+	}
+	info->state = DMR_COPY_OK;
+	info->why[0] = '\0';
+}
+
+/*
+ * Write the pages of copy c that are dirty (all if full), then its
+ * superblock at generation, then flush.
+ */
+static int write_copy(struct dmr_meta *m, const struct dmr_io *io, u32 c,
+		      u64 generation, bool full, struct dmr_copy_info *info)
+{
+	u32 p = 0, n;
+	int r;
+
+	while (p < m->nr_pages) {
+		if (!full && !dmr_meta_page_dirty(m, p)) {
+			p++;
+			continue;
+		}
+		/* A run of consecutive pages to write, as long as the scratch allows. */
+		for (n = 0; n < io->buf_pages && p + n < m->nr_pages &&
+		     (full || dmr_meta_page_dirty(m, p + n)); n++)
+			dmr_meta_encode_page(m, p + n, scratch_page(io, n));
+		r = io->write(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
+			      (size_t)n * DMR_META_PAGE_SIZE);
+		if (r) {
+			snprintf(info->why, sizeof(info->why), "write error %d at slot page %u", r, p);
+			return r;
+		}
+		p += n;
+	}
+	dmr_meta_encode_sb(m, c, generation, io->buf);
+	r = io->write(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
+	if (r) {
+		snprintf(info->why, sizeof(info->why), "write error %d at the superblock", r);
+		return r;
+	}
+	r = io->flush(io->ctx);
+	if (r)
+		snprintf(info->why, sizeof(info->why), "flush error %d", r);
+	return r;
+}
+
+u32 dmr_store_commit(struct dmr_meta *m, const struct dmr_io *io,
+		     struct dmr_copy_info *rep)
+{
+	struct dmr_copy_info info;
+	u64 generation = m->generation + 1;
+	u32 c, ok = 0;
+
+	m->copies_ok = 0;
+	for (c = 0; c < m->place.copies; c++) {
+		memset(&info, 0, sizeof(info));
+		if (write_copy(m, io, c, generation, false, &info)) {
+			info.state = DMR_COPY_FAILED;
+		} else {
+			ok++;
+			m->copies_ok |= 1U << c;
+		}
+		if (rep)
+			rep[c] = info;
+	}
+	/*
+	 * Even when no copy is confirmed, a write may have landed: later
+	 * commits must use a newer generation than any that may be on disk.
+	 */
+	m->generation = generation;
+	if (ok)
+		dmr_meta_clean(m);
+	return ok;
+}
+
+int dmr_store_write_copy(struct dmr_meta *m, const struct dmr_io *io, u32 c)
+{
+	struct dmr_copy_info info;
+
+	return write_copy(m, io, c, m->generation, true, &info);
+}
+
+static int region_is_zero(const struct dmr_meta *m, const struct dmr_io *io, bool *zero)
+{
+	u64 sector = m->geo.spare_start, end = sector + m->geo.spare_len;
+	size_t bytes, i;
+	const u64 *w;
+	int r;
+
+	*zero = false;
+	while (sector < end) {
+		bytes = (size_t)min_t(u64, (u64)io->buf_pages * PAGE_SECTORS, end - sector) << 9;
+		r = io->read(io->ctx, sector, io->buf, bytes);
+		if (r)
+			return r;
+		w = io->buf;
+		for (i = 0; i < bytes / sizeof(*w); i++)
+			if (w[i])
+				return 0;
+		sector += bytes >> 9;
+	}
+	*zero = true;
+	return 0;
+}
+
+static int format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_index **ix,
+		  struct dmr_load_report *rep, char *err, size_t errlen)
+{
+	u32 c;
+
+	dmr_meta_reset(m);
+	m->generation = 0;
+	*ix = dmr_index_alloc(0);
+	if (!*ix) {
+		snprintf(err, errlen, "cannot allocate the lookup index");
+		return -ENOMEM;
+	}
+	if (!dmr_store_commit(m, io, rep->copy)) {
+		snprintf(err, errlen, "formatting the spare region failed: %s", rep->copy[0].why);
+		dmr_index_free(*ix);
+		*ix = NULL;
+		return -EIO;
+	}
+	rep->formatted = true;
+	for (c = 0; c < m->place.copies; c++)
+		if (m->copies_ok & (1U << c))
+			rep->copy[c].state = DMR_COPY_OK;
+	return 0;
+}
+
+static int refuse(struct dmr_load_report *rep, u32 copies, char *err, size_t errlen,
+		  const char *what)
+{
+	size_t len;
+	u32 c;
+
+	len = (size_t)snprintf(err, errlen, "%s", what);
+	for (c = 0; c < copies && len < errlen; c++)
+		len += (size_t)snprintf(err + len, errlen - len, "; copy %u %s%s%s", c,
+					dmr_copy_state_name(rep->copy[c].state),
+					rep->copy[c].why[0] ? ": " : "", rep->copy[c].why);
+	return -EINVAL;
+}
+
+int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int flags,
+		   struct dmr_index **ix, struct dmr_load_report *rep,
+		   char *err, size_t errlen)
+{
+	struct dmr_sb_info sb[DMR_MAX_COPIES];
+	enum dmr_sb_verdict v[DMR_MAX_COPIES];
+	u32 copies = m->place.copies, c, best;
+	bool tried[DMR_MAX_COPIES] = { false };
+	bool empty = true, zero;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->chosen = -1;
+	*ix = NULL;
+	for (c = 0; c < copies; c++) {
+		struct dmr_copy_info *ci = &rep->copy[c];
+
+		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
+		if (r) {
+			ci->state = DMR_COPY_IOERR;
+			snprintf(ci->why, sizeof(ci->why), "read error %d at the superblock", r);
+			v[c] = DMR_SB_CORRUPT;
+			empty = false;
+			continue;
+		}
+		v[c] = dmr_sb_decode(io->buf, &m->geo, &sb[c], ci->why, sizeof(ci->why));
+		ci->generation = sb[c].generation;
+		if (v[c] == DMR_SB_ZERO) {
+			ci->state = DMR_COPY_EMPTY;
+			continue;
+		}
+		empty = false;
+		ci->state = DMR_COPY_BAD;
+		if (v[c] == DMR_SB_MISMATCH || v[c] == DMR_SB_UNSUPPORTED) {
+			snprintf(err, errlen, "spare region holds dm-remap metadata this table line cannot use: copy %u: %s",
+				 c, ci->why);
+			return -EINVAL;
+		}
+		if (v[c] == DMR_SB_VALID && sb[c].copy_index != c) {
+			snprintf(ci->why, sizeof(ci->why), "superblock says it heads copy %u",
+				 sb[c].copy_index);
+			v[c] = DMR_SB_CORRUPT;
+		}
+	}
+
+	/* Newest valid superblock first; the first whose pages validate wins. */
+	for (;;) {
+		best = copies;
+		for (c = 0; c < copies; c++)
+			if (v[c] == DMR_SB_VALID && !tried[c] &&
+			    (best == copies || sb[c].generation > sb[best].generation))
+				best = c;
+		if (best == copies)
+			break;
+		tried[best] = true;
+		dmr_meta_reset(m);
+		if (load_pages(m, io, best, &rep->copy[best]))
+			continue;
+		r = dmr_meta_load_finish(m, &sb[best], ix, rep->copy[best].why,
+					 sizeof(rep->copy[best].why));
+		if (r == -ENOMEM) {
+			snprintf(err, errlen, "out of memory loading the metadata");
+			return r;
+		}
+		if (r) {
+			rep->copy[best].state = DMR_COPY_BAD;
+			continue;
+		}
+		rep->chosen = (int)best;
+		break;
+	}
+
+	if (rep->chosen < 0) {
+		if (!empty)
+			return refuse(rep, copies, err, errlen,
+				      "no valid metadata copy in the spare region, refusing to format it");
+		if (flags & DMR_LOAD_READ_ONLY) {
+			snprintf(err, errlen, "spare region is not formatted and the table says read_only");
+			return -EINVAL;
+		}
+		r = region_is_zero(m, io, &zero);
+		if (r) {
+			snprintf(err, errlen, "read error %d checking that the spare region is empty", r);
+			return r;
+		}
+		if (!zero) {
+			snprintf(err, errlen, "spare region holds data but no dm-remap metadata; refusing to format it (zero it or use dmremap format)");
+			return -EINVAL;
+		}
+		return format(m, io, ix, rep, err, errlen);
+	}
+
+	/* Every other copy: current and intact, or rewritten from the chosen one. */
+	m->copies_ok = 1U << rep->chosen;
+	rep->copy[rep->chosen].state = DMR_COPY_OK;
+	for (c = 0; c < copies; c++) {
+		if (c == (u32)rep->chosen)
+			continue;
+		if (v[c] == DMR_SB_VALID && sb[c].generation == m->generation && !tried[c]) {
+			dmr_store_verify_copy(m, io, c, &rep->copy[c]);
+		} else if (v[c] == DMR_SB_VALID && sb[c].generation < m->generation) {
+			rep->copy[c].state = DMR_COPY_STALE;
+			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "generation %llu",
+				 (unsigned long long)sb[c].generation);
+		}
+		if (rep->copy[c].state == DMR_COPY_OK) {
+			m->copies_ok |= 1U << c;
+			continue;
+		}
+		if (flags & DMR_LOAD_READ_ONLY)
+			continue;
+		r = dmr_store_write_copy(m, io, c);
+		if (r) {
+			rep->copy[c].state = DMR_COPY_FAILED;
+			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "repair failed: error %d", r);
+			continue;
+		}
+		rep->repaired |= 1U << c;
+		m->copies_ok |= 1U << c;
+	}
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reading and writing the metadata copies: activation (choose the newest
+ * valid copy, repair the others from it, format only an all-zero region),
+ * the commit protocol, and verification of a copy against memory. The I/O
+ * itself is the caller's (dm-io in the kernel, pread/pwrite in the tool), so
+ * both run exactly this logic.
+ *
+ * Commit protocol: copy after copy, write the dirty slot pages, then the
+ * superblock with the new generation, then flush, before touching the next
+ * copy. While copy c is being written every other copy is intact at the old
+ * or the new generation; a torn copy fails its page crcs or the superblock's
+ * crc over them and is ignored at load.
+ */
+#ifndef DMR_CORE_STORE_H
+#define DMR_CORE_STORE_H
+
+#include "meta.h"
+
+struct dmr_io {
+	void *ctx;
+	/* sector: of the spare device; bytes: a multiple of 4096. 0 or -errno. */
+	int (*read)(void *ctx, u64 sector, void *buf, size_t bytes);
+	int (*write)(void *ctx, u64 sector, const void *buf, size_t bytes);
+	int (*flush)(void *ctx);
+	void *buf;		/* scratch: buf_pages metadata pages, buf_pages >= 2 */
+	u32 buf_pages;
+};
+
+enum dmr_copy_state {
+	DMR_COPY_OK,		/* valid at the current generation */
+	DMR_COPY_STALE,		/* valid at an older generation */
+	DMR_COPY_BAD,		/* damaged, torn, or not dm-remap metadata */
+	DMR_COPY_EMPTY,		/* all zeroes */
+	DMR_COPY_IOERR,		/* could not be read */
+	DMR_COPY_FAILED,	/* a write to it failed */
+};
+
+struct dmr_copy_info {
+	enum dmr_copy_state state;
+	u64 generation;		/* from its superblock, 0 if none */
+	char why[112];		/* reason for BAD/IOERR/FAILED */
+};
+
+struct dmr_load_report {
+	struct dmr_copy_info copy[DMR_MAX_COPIES];
+	int chosen;		/* copy loaded from, -1 if formatted */
+	bool formatted;
+	u32 repaired;		/* bit c: copy c rewritten from the chosen one */
+};
+
+const char *dmr_copy_state_name(enum dmr_copy_state s);
+
+#define DMR_LOAD_READ_ONLY 1U	/* never write: no format, no repair */
+
+/*
+ * Activate: m from dmr_meta_init(). On success m holds the newest valid
+ * copy (or a fresh format), *ix its lookup index, m->copies_ok the copies
+ * that hold it. -EINVAL (refused), -EIO, -ENOMEM with err.
+ */
+int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int flags,
+		   struct dmr_index **ix, struct dmr_load_report *rep,
+		   char *err, size_t errlen);
+
+/*
+ * Commit the dirty pages at generation + 1. Returns the number of copies
+ * written intact (m->copies_ok says which); the new state is durable when
+ * that is at least 1. A failed copy gets its reason in rep if not NULL.
+ */
+u32 dmr_store_commit(struct dmr_meta *m, const struct dmr_io *io,
+		     struct dmr_copy_info *rep);
+
+/* Write copy c in full at the current generation and flush. 0 or -errno. */
+int dmr_store_write_copy(struct dmr_meta *m, const struct dmr_io *io, u32 c);
+
+/* Read copy c back and compare it with memory. */
+void dmr_store_verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
+			   struct dmr_copy_info *info);
+
+#endif /* DMR_CORE_STORE_H */

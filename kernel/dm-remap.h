@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dm-remap: the state of one remap target and the interfaces between the
+ * kernel-side files (target, metadata I/O, messages, debugfs).
+ */
+#ifndef DM_REMAP_H
+#define DM_REMAP_H
+
+#include <linux/device-mapper.h>
+#include <linux/dm-io.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/percpu.h>
+#include <linux/atomic.h>
+#include <linux/bio.h>
+
+#include "table.h"
+#include "meta.h"
+#include "store.h"
+#include "report.h"
+
+#define DM_MSG_PREFIX "remap"
+
+/* Metadata mode, shown in status. */
+enum remap_mode {
+	REMAP_RW,		/* metadata writable */
+	REMAP_RO,		/* no metadata writes: read_only, or a copy failed */
+	REMAP_FAIL,		/* a commit reached no copy */
+};
+
+/* Blocks being moved (or left ambiguous by a failed commit): bios wait or fail. */
+#define REMAP_MAX_BUSY 16
+
+struct remap_busy {
+	u64 block;
+	bool failed;		/* commit failed: the block's place is unknown */
+};
+
+struct remap_pcpu {
+	long inflight[2];	/* bios mapped in each epoch, not yet completed */
+};
+
+struct remap_c {
+	struct dm_target *ti;
+	struct dm_dev *main;
+	struct dm_dev *spare;
+	struct dmr_table table;
+	unsigned int block_shift;	/* log2 of sectors per block */
+
+	/* Metadata: changed only under lock; the index is read under RCU. */
+	struct mutex lock;
+	struct dmr_meta meta;
+	struct dmr_index __rcu *index;
+	struct dm_io_client *io_client;
+	struct dmr_io io;
+	enum remap_mode mode;
+	struct dmr_load_report load;
+	struct dmr_copy_info last_commit[DMR_MAX_COPIES];
+
+	/* Blocks being moved; nr_busy is read without the lock in map. */
+	spinlock_t busy_lock;
+	unsigned int nr_busy;
+	struct remap_busy busy[REMAP_MAX_BUSY];
+	struct bio_list deferred;
+
+	/* In-flight bios per epoch, to wait for those that may touch a block. */
+	unsigned int epoch;
+	struct remap_pcpu __percpu *pcpu;
+
+	atomic64_t read_errors;
+	atomic64_t write_errors;
+	atomic64_t refused_bios;	/* would have gone into a metadata copy */
+	atomic64_t manual_remaps;
+	atomic64_t unremaps;
+	atomic64_t commits;
+	atomic64_t commit_failures;
+
+	struct dentry *debugfs;
+};
+
+/* metadata.c */
+int remap_meta_open(struct remap_c *rc, char **error);
+void remap_meta_close(struct remap_c *rc);
+int remap_block(struct remap_c *rc, u64 block, struct dmr_out *o);
+int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o);
+int remap_commit(struct remap_c *rc, struct dmr_out *o);
+u32 remap_check(struct remap_c *rc, struct dmr_out *o);
+void remap_resubmit_deferred(struct remap_c *rc, struct bio_list *bios);
+int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split);
+
+/* messages.c */
+int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
+		  char *result, unsigned int maxlen);
+void remap_show_stats(struct remap_c *rc, struct dmr_out *o);
+void remap_show_reservation(struct remap_c *rc, struct dmr_out *o);
+void remap_show_allocation_map(struct remap_c *rc, struct dmr_out *o);
+void remap_show_metadata_locations(struct remap_c *rc, struct dmr_out *o);
+void remap_show_list(struct remap_c *rc, u64 start, u64 count, struct dmr_out *o);
+
+/* debugfs.c */
+void remap_debugfs_add(struct remap_c *rc);
+void remap_debugfs_remove(struct remap_c *rc);
+int remap_debugfs_init(void);
+void remap_debugfs_exit(void);
+
+static inline const char *remap_mode_name(enum remap_mode m)
+{
+	return m == REMAP_RW ? "rw" : m == REMAP_RO ? "ro" : "fail";
+}
+
+static inline u64 remap_block_sector(struct remap_c *rc, u64 block)
+{
+	return block << rc->block_shift;
+}
+
+#endif /* DM_REMAP_H */

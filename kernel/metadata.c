@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-remap: the metadata of a target in the kernel. The format, the copy
+ * selection and the commit protocol are the shared core's (core/store.c);
+ * this file gives them synchronous dm-io on the spare device, and moves
+ * blocks between main and spare with the I/O path held off those blocks.
+ */
+#include <linux/vmalloc.h>
+#include <linux/delay.h>
+#include <linux/rcupdate.h>
+
+#include "dm-remap.h"
+#include "check.h"
+
+/* 256 KiB of scratch: activation reads a copy in runs of this size. */
+#define REMAP_IO_PAGES 64
+
+static int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
+		       u64 sector, void *buf, size_t bytes)
+{
+	struct dm_io_region where = {
+		.bdev = bdev,
+		.sector = sector,
+		.count = bytes >> SECTOR_SHIFT,
+	};
+	struct dm_io_request req = {
+		.bi_opf = opf | REQ_SYNC,
+		.mem.type = DM_IO_VMA,
+		.mem.ptr.vma = buf,
+		.client = rc->io_client,
+	};
+	unsigned long error_bits = 0;
+	int r;
+
+	r = dm_io(&req, 1, &where, &error_bits, IOPRIO_DEFAULT);
+	if (!r && error_bits)
+		r = -EIO;
+	return r;
+}
+
+static int spare_read(void *ctx, u64 sector, void *buf, size_t bytes)
+{
+	struct remap_c *rc = ctx;
+
+	return remap_dm_io(rc, rc->spare->bdev, REQ_OP_READ, sector, buf, bytes);
+}
+
+static int spare_write(void *ctx, u64 sector, const void *buf, size_t bytes)
+{
+	struct remap_c *rc = ctx;
+
+	return remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, sector, (void *)buf, bytes);
+}
+
+static int spare_flush(void *ctx)
+{
+	struct remap_c *rc = ctx;
+
+	return blkdev_issue_flush(rc->spare->bdev);
+}
+
+int remap_meta_open(struct remap_c *rc, char **error)
+{
+	static char err[256];	/* ti->error must outlive ctr; ctr is serialised */
+	struct dmr_geometry geo = {
+		.main_len = rc->ti->len,
+		.spare_start = rc->table.spare_start,
+		.spare_len = rc->table.spare_len,
+		.block_size = rc->table.block_size,
+	};
+	struct dmr_index *ix;
+	unsigned int c;
+	int r;
+
+	rc->io_client = dm_io_client_create();
+	if (IS_ERR(rc->io_client)) {
+		r = PTR_ERR(rc->io_client);
+		rc->io_client = NULL;
+		*error = "Cannot create dm-io client";
+		return r;
+	}
+	rc->io.ctx = rc;
+	rc->io.read = spare_read;
+	rc->io.write = spare_write;
+	rc->io.flush = spare_flush;
+	rc->io.buf_pages = REMAP_IO_PAGES;
+	rc->io.buf = vmalloc(REMAP_IO_PAGES * DMR_META_PAGE_SIZE);
+	if (!rc->io.buf) {
+		*error = "Cannot allocate metadata buffer";
+		return -ENOMEM;
+	}
+	r = dmr_meta_init(&rc->meta, &geo, err, sizeof(err));
+	if (r) {
+		*error = err;
+		return r;
+	}
+	r = dmr_store_load(&rc->meta, &rc->io, rc->table.read_only ? DMR_LOAD_READ_ONLY : 0,
+			   &ix, &rc->load, err, sizeof(err));
+	if (r) {
+		DMERR("%s", err);
+		*error = err;
+		return r;
+	}
+	RCU_INIT_POINTER(rc->index, ix);
+	rc->mode = rc->table.read_only ? REMAP_RO : REMAP_RW;
+	if (rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED)
+		rc->mode = REMAP_RO;
+	if (rc->load.formatted)
+		DMINFO("formatted spare region: %u copies of %llu blocks (%s placement)",
+		       rc->meta.place.copies, (unsigned long long)rc->meta.place.copy_blocks,
+		       rc->meta.place.strategy);
+	for (c = 0; c < rc->meta.place.copies; c++) {
+		struct dmr_copy_info *ci = &rc->load.copy[c];
+
+		if (rc->load.repaired & (1U << c))
+			DMWARN("metadata copy %u was %s, repaired from copy %d%s%s", c,
+			       ci->why[0] ? "damaged or stale" : "stale", rc->load.chosen,
+			       ci->why[0] ? ": " : "", ci->why);
+		else if (ci->state != DMR_COPY_OK)
+			DMWARN("metadata copy %u is %s%s%s", c, dmr_copy_state_name(ci->state),
+			       ci->why[0] ? ": " : "", ci->why);
+	}
+	/* A copy that could not be repaired: keep going, but write no more. */
+	if (hweight32(rc->meta.copies_ok) < rc->meta.place.copies && rc->mode == REMAP_RW)
+		rc->mode = REMAP_RO;
+	return 0;
+}
+
+void remap_meta_close(struct remap_c *rc)
+{
+	dmr_index_free(rcu_dereference_protected(rc->index, true));
+	dmr_meta_destroy(&rc->meta);
+	vfree(rc->io.buf);
+	if (rc->io_client)
+		dm_io_client_destroy(rc->io_client);
+}
+
+/* Publish a new index; readers of the old one finish before it is freed. */
+static void publish_index(struct remap_c *rc, struct dmr_index *ix)
+{
+	struct dmr_index *old = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
+
+	rcu_assign_pointer(rc->index, ix);
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
+static const struct dmr_index_entry *find_entry(struct remap_c *rc, u64 block)
+{
+	struct dmr_index *ix = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
+
+	return dmr_index_first(ix, block, block);
+}
+
+static long inflight(struct remap_c *rc, unsigned int epoch)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(rc->pcpu, cpu)->inflight[epoch]);
+	return sum;
+}
+
+/*
+ * Hold bios off block: from here on map defers them. Then wait for the bios
+ * already mapped, which may still be on their way to the block: after the
+ * grace period every map that missed the busy entry has counted its bio in
+ * the current epoch; switch epochs and wait for that one to drain.
+ */
+static int busy_add(struct remap_c *rc, u64 block)
+{
+	unsigned int old;
+
+	spin_lock_irq(&rc->busy_lock);
+	if (rc->nr_busy == REMAP_MAX_BUSY) {
+		spin_unlock_irq(&rc->busy_lock);
+		return -EBUSY;
+	}
+	rc->busy[rc->nr_busy].block = block;
+	rc->busy[rc->nr_busy].failed = false;
+	smp_store_release(&rc->nr_busy, rc->nr_busy + 1);
+	spin_unlock_irq(&rc->busy_lock);
+
+	synchronize_rcu();
+	old = rc->epoch;
+	WRITE_ONCE(rc->epoch, !old);
+	while (inflight(rc, old) > 0)
+		msleep(1);
+	return 0;
+}
+
+/* Let bios to block go again (or fail them from now on, if failed). */
+static void busy_end(struct remap_c *rc, u64 block, bool failed)
+{
+	struct bio_list bios;
+	unsigned int i;
+
+	bio_list_init(&bios);
+	spin_lock_irq(&rc->busy_lock);
+	for (i = 0; i < rc->nr_busy; i++)
+		if (rc->busy[i].block == block)
+			break;
+	if (i < rc->nr_busy) {
+		if (failed) {
+			rc->busy[i].failed = true;
+		} else {
+			rc->busy[i] = rc->busy[rc->nr_busy - 1];
+			smp_store_release(&rc->nr_busy, rc->nr_busy - 1);
+		}
+	}
+	bio_list_merge(&bios, &rc->deferred);
+	bio_list_init(&rc->deferred);
+	spin_unlock_irq(&rc->busy_lock);
+	remap_resubmit_deferred(rc, &bios);
+}
+
+static u32 commit_locked(struct remap_c *rc)
+{
+	u32 ok = dmr_store_commit(&rc->meta, &rc->io, rc->last_commit);
+
+	atomic64_inc(&rc->commits);
+	if (ok < rc->meta.place.copies) {
+		atomic64_inc(&rc->commit_failures);
+		rc->mode = ok ? REMAP_RO : REMAP_FAIL;
+		DMERR("%s: metadata commit reached %u of %u copies; device is now %s",
+		      dm_device_name(dm_table_get_md(rc->ti->table)), ok,
+		      rc->meta.place.copies, remap_mode_name(rc->mode));
+		dm_table_event(rc->ti->table);
+	}
+	return ok;
+}
+
+static int writable(struct remap_c *rc, struct dmr_out *o)
+{
+	if (rc->mode == REMAP_RW)
+		return 0;
+	dmr_out(o, "error: metadata is %s%s\n", remap_mode_name(rc->mode),
+		rc->table.read_only ? " (table option read_only)" : "");
+	return -EROFS;
+}
+
+/* Copy block from main to spare block b and make it durable. */
+static int copy_to_spare(struct remap_c *rc, u64 block, u32 b, int *read_error)
+{
+	size_t bytes = rc->table.block_size;
+	int r;
+
+	*read_error = remap_dm_io(rc, rc->main->bdev, REQ_OP_READ,
+				  remap_block_sector(rc, block), rc->io.buf, bytes);
+	if (*read_error)
+		return 0;
+	r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
+			rc->io.buf, bytes);
+	if (!r)
+		r = blkdev_issue_flush(rc->spare->bdev);
+	return r;
+}
+
+int remap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
+{
+	u64 sector = remap_block_sector(rc, block);
+	const struct dmr_index_entry *e;
+	struct dmr_index_entry ne;
+	struct dmr_index *ix;
+	int r, read_error = 0, tries;
+	u32 b;
+
+	mutex_lock(&rc->lock);
+	r = writable(rc, o);
+	if (r)
+		goto out;
+	e = find_entry(rc, block);
+	if (e) {
+		dmr_out(o, "error: sector %llu is already %s\n", sector,
+			e->state == DMR_SLOT_REMAPPED ? "remapped" : "pending");
+		r = -EEXIST;
+		goto out;
+	}
+	r = busy_add(rc, block);
+	if (r) {
+		dmr_out(o, "error: too many blocks being moved\n");
+		goto out;
+	}
+	/* A spare block that fails the write is marked bad; try another. */
+	for (tries = 0; tries < 8; tries++) {
+		r = dmr_meta_add(&rc->meta, block, DMR_SLOT_REMAPPED, &b);
+		if (r) {
+			dmr_out(o, "error: no spare space\n");
+			goto out_busy;
+		}
+		r = copy_to_spare(rc, block, b, &read_error);
+		if (!r)
+			break;
+		DMWARN("spare block %u failed (error %d), marked bad", b, r);
+		dmr_meta_set_bad(&rc->meta, b);
+	}
+	if (r) {
+		dmr_out(o, "error: spare writes keep failing (error %d)\n", r);
+		goto out_commit_bad;
+	}
+	if (read_error)
+		dmr_meta_set_state(&rc->meta, b, DMR_SLOT_PENDING);
+	ne.main_block = block;
+	ne.spare_block = b;
+	ne.state = read_error ? DMR_SLOT_PENDING : DMR_SLOT_REMAPPED;
+	ix = dmr_index_update(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
+			      &ne, false);
+	if (!ix) {
+		dmr_meta_remove(&rc->meta, b);
+		dmr_out(o, "error: out of memory\n");
+		r = -ENOMEM;
+		goto out_commit_bad;
+	}
+	if (!commit_locked(rc)) {
+		dmr_index_free(ix);
+		dmr_out(o, "error: metadata commit failed on every copy (%s); sector %llu now fails I/O\n",
+			rc->last_commit[0].why, sector);
+		busy_end(rc, block, true);
+		r = -EIO;
+		goto out;
+	}
+	publish_index(rc, ix);
+	atomic64_inc(&rc->manual_remaps);
+	if (read_error)
+		dmr_out(o, "pending sector=%llu spare_sector=%llu: main read failed (error %d)\n",
+			sector, dmr_spare_sector(&rc->meta, b), read_error);
+	else
+		dmr_out(o, "remapped sector=%llu spare_sector=%llu\n", sector,
+			dmr_spare_sector(&rc->meta, b));
+	dm_table_event(rc->ti->table);
+	r = 0;
+	goto out_busy;
+
+out_commit_bad:
+	/* Spare blocks found bad are worth recording even when the remap failed. */
+	if (dmr_meta_nr_dirty(&rc->meta))
+		commit_locked(rc);
+out_busy:
+	busy_end(rc, block, false);
+out:
+	mutex_unlock(&rc->lock);
+	return r;
+}
+
+/* Write block's data back to main and read it back to verify. */
+static int move_to_main(struct remap_c *rc, u64 block, u32 b)
+{
+	size_t bs = rc->table.block_size;
+	u8 *data = rc->io.buf, *check = data + DMR_META_PAGE_SIZE;
+	u64 sector = remap_block_sector(rc, block);
+	int r;
+
+	r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_READ, dmr_spare_sector(&rc->meta, b), data, bs);
+	if (r)
+		return r;
+	r = remap_dm_io(rc, rc->main->bdev, REQ_OP_WRITE, sector, data, bs);
+	if (!r)
+		r = blkdev_issue_flush(rc->main->bdev);
+	if (!r)
+		r = remap_dm_io(rc, rc->main->bdev, REQ_OP_READ, sector, check, bs);
+	if (!r && memcmp(data, check, bs))
+		r = -EILSEQ;
+	return r;
+}
+
+int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
+{
+	u64 sector = remap_block_sector(rc, block);
+	const struct dmr_index_entry *e;
+	struct dmr_index *ix;
+	u32 b, state;
+	int r;
+
+	mutex_lock(&rc->lock);
+	r = writable(rc, o);
+	if (r)
+		goto out;
+	e = find_entry(rc, block);
+	if (!e) {
+		dmr_out(o, "error: sector %llu is not remapped\n", sector);
+		r = -ENOENT;
+		goto out;
+	}
+	b = e->spare_block;
+	state = e->state;
+	ix = dmr_index_update(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
+			      e, true);
+	if (!ix) {
+		dmr_out(o, "error: out of memory\n");
+		r = -ENOMEM;
+		goto out;
+	}
+	r = busy_add(rc, block);
+	if (r) {
+		dmr_index_free(ix);
+		dmr_out(o, "error: too many blocks being moved\n");
+		goto out;
+	}
+	/* A pending block's data never reached the spare: nothing to move. */
+	if (state == DMR_SLOT_REMAPPED) {
+		r = move_to_main(rc, block, b);
+		if (r) {
+			dmr_index_free(ix);
+			dmr_out(o, "error: writing sector %llu back to main failed (error %d); it stays remapped\n",
+				sector, r);
+			goto out_busy;
+		}
+	}
+	dmr_meta_remove(&rc->meta, b);
+	if (!commit_locked(rc)) {
+		dmr_index_free(ix);
+		dmr_out(o, "error: metadata commit failed on every copy (%s); sector %llu now fails I/O\n",
+			rc->last_commit[0].why, sector);
+		busy_end(rc, block, true);
+		r = -EIO;
+		goto out;
+	}
+	publish_index(rc, ix);
+	atomic64_inc(&rc->unremaps);
+	dmr_out(o, "unremapped sector=%llu\n", sector);
+	dm_table_event(rc->ti->table);
+out_busy:
+	busy_end(rc, block, false);
+out:
+	mutex_unlock(&rc->lock);
+	return r;
+}
+
+int remap_commit(struct remap_c *rc, struct dmr_out *o)
+{
+	int r;
+
+	mutex_lock(&rc->lock);
+	r = writable(rc, o);
+	if (!r) {
+		if (commit_locked(rc)) {
+			dmr_out(o, "generation=%llu\n", (unsigned long long)rc->meta.generation);
+		} else {
+			dmr_out(o, "error: metadata commit failed on every copy (%s)\n",
+				rc->last_commit[0].why);
+			r = -EIO;
+		}
+	}
+	mutex_unlock(&rc->lock);
+	return r;
+}
+
+/* Every invariant in memory, then every copy on disk against memory. */
+u32 remap_check(struct remap_c *rc, struct dmr_out *o)
+{
+	struct dmr_copy_info ci;
+	struct dmr_index *ix;
+	u32 c, n;
+
+	mutex_lock(&rc->lock);
+	ix = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
+	n = dmr_meta_check(&rc->meta, ix, o);
+	for (c = 0; c < rc->meta.place.copies; c++) {
+		dmr_store_verify_copy(&rc->meta, &rc->io, c, &ci);
+		if (ci.state != DMR_COPY_OK) {
+			n++;
+			dmr_out(o, "metadata copy %u is %s: %s\n", c,
+				dmr_copy_state_name(ci.state), ci.why);
+		}
+	}
+	if (atomic64_read(&rc->refused_bios)) {
+		n++;
+		dmr_out(o, "%lld bios were refused on their way into a metadata copy\n",
+			(long long)atomic64_read(&rc->refused_bios));
+	}
+	mutex_unlock(&rc->lock);
+	return n;
+}
