@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test
 
 all: module userspace
 
@@ -52,6 +52,10 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/unit.h
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lcmocka
 
 vm-tools: $(BUILD)/san/dmremap
+
+# The offline commands (check, dump) against images made by the shared core.
+tool-test: $(BUILD)/san/dmremap
+	tests/tool/offline.sh $(BUILD)/san/dmremap
 
 unit: $(UNIT_BIN)
 	tests/unit/run.sh $(UNIT_BIN)

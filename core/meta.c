@@ -155,9 +155,12 @@ int dmr_meta_init(struct dmr_meta *m, const struct dmr_geometry *geo,
 
 	memset(m, 0, sizeof(*m));
 	m->geo = *geo;
-	if (!valid_block_size(geo->block_size) ||
-	    dmr_placement(geo->spare_len, geo->block_size, &m->place, &perr)) {
-		snprintf(err, errlen, "invalid geometry");
+	if (!valid_block_size(geo->block_size)) {
+		snprintf(err, errlen, "invalid block size %u", geo->block_size);
+		return -EINVAL;
+	}
+	if (dmr_placement(geo->spare_len, geo->block_size, &m->place, &perr)) {
+		snprintf(err, errlen, "%s", perr);
 		return -EINVAL;
 	}
 	m->main_blocks = geo->main_len / (geo->block_size >> 9);

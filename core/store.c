@@ -4,6 +4,7 @@
 #define PAGE_SECTORS (DMR_META_PAGE_SIZE >> 9)
 
 static const char *const copy_state_names[] = {
+	[DMR_COPY_UNCHECKED] = "unchecked",
 	[DMR_COPY_OK] = "ok",
 	[DMR_COPY_STALE] = "stale",
 	[DMR_COPY_BAD] = "bad",
@@ -161,6 +162,7 @@ u32 dmr_store_commit(struct dmr_meta *m, const struct dmr_io *io,
 		if (write_copy(m, io, c, generation, false, &info)) {
 			info.state = DMR_COPY_FAILED;
 		} else {
+			info.state = DMR_COPY_OK;
 			ok++;
 			m->copies_ok |= 1U << c;
 		}
@@ -348,8 +350,9 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 			dmr_store_verify_copy(m, io, c, &rep->copy[c]);
 		} else if (v[c] == DMR_SB_VALID && sb[c].generation < m->generation) {
 			rep->copy[c].state = DMR_COPY_STALE;
-			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "generation %llu",
-				 (unsigned long long)sb[c].generation);
+			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "generation %llu, current is %llu",
+				 (unsigned long long)sb[c].generation,
+				 (unsigned long long)m->generation);
 		}
 		if (rep->copy[c].state == DMR_COPY_OK) {
 			m->copies_ok |= 1U << c;

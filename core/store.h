@@ -28,6 +28,7 @@ struct dmr_io {
 };
 
 enum dmr_copy_state {
+	DMR_COPY_UNCHECKED,	/* not examined (load refused before it) */
 	DMR_COPY_OK,		/* valid at the current generation */
 	DMR_COPY_STALE,		/* valid at an older generation */
 	DMR_COPY_BAD,		/* damaged, torn, or not dm-remap metadata */

@@ -41,6 +41,8 @@ build_modules() {
 
 echo "== unit tests (ASan, UBSan)"
 step unit make -s unit
+echo "== offline tool tests (ASan, UBSan)"
+step tool make -s tool-test
 echo "== fuzzers (short run)"
 step fuzz make -s fuzz
 echo "== module builds (W=1, sparse)"

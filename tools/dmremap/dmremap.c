@@ -3,6 +3,9 @@
  * dmremap: manage dm-remap devices. Talks to device-mapper through
  * libdevmapper (as lvm2 does) and builds and validates table lines with the
  * shared core (core/table.c), the same code the kernel target parses them with.
+ * Offline, it checks and dumps the metadata on a spare device or image with
+ * the core's loader and checker (core/store.c, core/check.c), the code the
+ * kernel activates and checks with.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,8 @@
 #include <libdevmapper.h>
 
 #include "table.h"
+#include "store.h"
+#include "check.h"
 
 #define TARGET "remap"
 
@@ -27,6 +32,10 @@ static int usage(FILE *f)
 		"         [--len <sectors>] [--block-size <bytes>] [--no-auto-remap] [--read-only]\n"
 		"  remove <name>\n"
 		"  status [--json] <name>\n"
+		"offline, on a spare device or image file (never written):\n"
+		"  check <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>]\n"
+		"  dump [--json] <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>]\n"
+		"       [--len <sectors>]\n"
 		"Sizes and offsets are 512-byte sectors. See dmremap(8).\n");
 	return f == stderr ? 2 : 0;
 }
@@ -232,6 +241,556 @@ out:
 	return r;
 }
 
+/*
+ * Offline commands: the metadata of a spare region, read from the spare
+ * device or an image of it by the core's own loader (dmr_store_load, the
+ * code the kernel activates with) in read-only mode. Nothing is ever written.
+ */
+
+#define SCRATCH_PAGES 64U
+
+struct spare_file {
+	const char *path;
+	int fd;
+	u64 sectors;
+};
+
+/* Whole reads only: a short read (the end of the file) is an error. */
+static int file_read(void *ctx, u64 sector, void *buf, size_t bytes)
+{
+	struct spare_file *f = ctx;
+	size_t done = 0;
+	ssize_t n;
+
+	if (sector > (u64)INT64_MAX >> DMR_SECTOR_SHIFT)
+		return -EINVAL;
+	while (done < bytes) {
+		n = pread(f->fd, (char *)buf + done, bytes - done,
+			  (off_t)(sector << DMR_SECTOR_SHIFT) + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int file_write(void *ctx, u64 sector, const void *buf, size_t bytes)
+{
+	(void)ctx;
+	(void)sector;
+	(void)buf;
+	(void)bytes;
+	return -EROFS;
+}
+
+static int file_flush(void *ctx)
+{
+	(void)ctx;
+	return -EROFS;
+}
+
+struct offline_args {
+	const char *path;
+	u64 spare_start;	/* sectors */
+	u64 spare_len;
+	u64 len;		/* --len, 0: from the superblock */
+	u32 block_size;		/* --block-size, 0: from the superblock */
+	bool json;
+};
+
+struct offline {
+	struct spare_file f;
+	FILE *out;		/* where findings go: stdout for check, stderr for dump */
+	struct dmr_geometry geo;
+	struct dmr_io io;
+	struct dmr_meta m;
+	bool meta_init;
+	struct dmr_index *ix;
+	struct dmr_load_report rep;
+};
+
+/* <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>] [--json] */
+static int offline_args(int argc, char **argv, bool json_ok, struct offline_args *a)
+{
+	static const struct option opts[] = {
+		{ "block-size", required_argument, NULL, 'b' },
+		{ "len", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	u64 v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (dmr_parse_u64(optarg, &v) || v < DMR_MIN_BLOCK_SIZE ||
+			    v > DMR_MAX_BLOCK_SIZE || (v & (v - 1))) {
+				fprintf(stderr, "dmremap: --block-size: a power of two from 512 to 4096 bytes\n");
+				return 2;
+			}
+			a->block_size = (u32)v;
+			break;
+		case 'l':
+			if (dmr_parse_u64(optarg, &a->len) || !a->len) {
+				fprintf(stderr, "dmremap: --len: not a positive decimal sector count\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			if (!json_ok)
+				return usage(stderr);
+			a->json = true;
+			break;
+		default:
+			return usage(stderr);
+		}
+	}
+	if (argc - optind != 3)
+		return usage(stderr);
+	a->path = argv[optind];
+	if (dmr_parse_u64(argv[optind + 1], &a->spare_start) ||
+	    dmr_parse_u64(argv[optind + 2], &a->spare_len)) {
+		fprintf(stderr, "dmremap: spare_start and spare_len are decimal sector numbers\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* A finding about the metadata: check reports it on stdout, dump on stderr. */
+static dmr_printf(2, 3) void finding(const struct offline *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->out == stderr)
+		fprintf(stderr, "dmremap: %s: ", o->f.path);
+	va_start(ap, fmt);
+	vfprintf(o->out, fmt, ap);
+	va_end(ap);
+}
+
+/* Open the spare device or image; -1 (reported on stderr) if unusable. */
+static int open_spare(struct offline *o, const struct offline_args *a)
+{
+	struct stat st;
+	uint64_t bytes;
+	const char *why = NULL;
+
+	o->f.path = a->path;
+	o->f.fd = open(a->path, O_RDONLY | O_CLOEXEC);
+	if (o->f.fd < 0 || fstat(o->f.fd, &st))
+		why = strerror(errno);
+	else if (S_ISBLK(st.st_mode) && ioctl(o->f.fd, BLKGETSIZE64, &bytes))
+		why = strerror(errno);
+	else if (S_ISREG(st.st_mode))
+		bytes = (uint64_t)st.st_size;
+	else if (!S_ISBLK(st.st_mode))
+		why = "not a block device or regular file";
+	if (why) {
+		fprintf(stderr, "dmremap: %s: %s\n", a->path, why);
+		return -1;
+	}
+	o->f.sectors = bytes >> DMR_SECTOR_SHIFT;
+	if (a->spare_start > o->f.sectors || a->spare_len > o->f.sectors - a->spare_start) {
+		fprintf(stderr, "dmremap: %s: spare region %" PRIu64 "+%" PRIu64
+			" ends past the end (%" PRIu64 " sectors)\n", a->path,
+			a->spare_start, a->spare_len, o->f.sectors);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The geometry, from the first valid superblock that sits where its own
+ * layout puts it and describes this spare region (and --block-size and
+ * --len, if given). Every block size's copy positions are tried, so a
+ * damaged copy 0 is no obstacle. 0 found, 1 finding reported, -1 unusable.
+ */
+static int find_geometry(struct offline *o, const struct offline_args *a)
+{
+	static const u32 sizes[] = { 512, 1024, 2048, 4096 };
+	struct dmr_sb_info sb, other;
+	struct dmr_placement p;
+	enum dmr_sb_verdict v;
+	u64 seen[ARRAY_SIZE(sizes) * DMR_MAX_COPIES], sector, home, other_sector = 0;
+	u32 nseen = 0, i, j, c, bs_sectors;
+	bool have_other = false, nonzero = false, tried = false;
+	char why[112], notes[4096], at[80], *perr = NULL;
+	struct dmr_out n;
+	int r;
+
+	dmr_out_init(&n, notes, sizeof(notes));
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (a->block_size && sizes[i] != a->block_size)
+			continue;
+		bs_sectors = sizes[i] >> DMR_SECTOR_SHIFT;
+		if (a->spare_start % bs_sectors || a->spare_len % bs_sectors ||
+		    dmr_placement(a->spare_len, sizes[i], &p, &perr))
+			continue;
+		tried = true;
+		for (c = 0; c < p.copies; c++) {
+			sector = a->spare_start + p.start[c] * bs_sectors;
+			for (j = 0; j < nseen && seen[j] != sector; j++)
+				;
+			if (j < nseen)
+				continue;
+			seen[nseen++] = sector;
+			/* Copy 0 starts the region whatever the block size. */
+			if (c)
+				snprintf(at, sizeof(at), "sector %" PRIu64 " (copy %u at block_size %u)",
+					 sector, c, sizes[i]);
+			else
+				snprintf(at, sizeof(at), "sector %" PRIu64 " (copy 0)", sector);
+			r = file_read(&o->f, sector, o->io.buf, DMR_META_PAGE_SIZE);
+			if (r) {
+				nonzero = true;
+				dmr_out(&n, "  %s: read error: %s\n", at, strerror(-r));
+				continue;
+			}
+			v = dmr_sb_decode(o->io.buf, NULL, &sb, why, sizeof(why));
+			if (v == DMR_SB_ZERO)
+				continue;
+			nonzero = true;
+			if (v != DMR_SB_VALID) {
+				dmr_out(&n, "  %s: %s: %s\n", at, dmr_sb_verdict_name(v), why);
+				continue;
+			}
+			home = sb.geo.spare_start +
+			       (u64)sb.copy_start[sb.copy_index] * (sb.geo.block_size >> DMR_SECTOR_SHIFT);
+			if (home != sector) {
+				dmr_out(&n, "  %s: superblock of copy %u, out of place (it belongs at sector %" PRIu64 ")\n",
+					at, sb.copy_index, home);
+				continue;
+			}
+			if (sb.geo.spare_start == a->spare_start && sb.geo.spare_len == a->spare_len &&
+			    (!a->block_size || sb.geo.block_size == a->block_size) &&
+			    (!a->len || sb.geo.main_len == a->len)) {
+				o->geo = sb.geo;
+				return 0;
+			}
+			if (!have_other) {
+				other = sb;
+				other_sector = sector;
+				have_other = true;
+			}
+		}
+	}
+	if (!tried) {
+		fprintf(stderr, "dmremap: %s: no usable layout for spare region %" PRIu64 "+%" PRIu64
+			"%s: %s\n", a->path, a->spare_start, a->spare_len,
+			a->block_size ? " at this --block-size" : "",
+			perr ? perr : "spare_start and spare_len must be multiples of the block size");
+		return -1;
+	}
+	if (have_other) {
+		finding(o, "the superblock at sector %" PRIu64 " (copy %u, generation %" PRIu64
+			") is for block_size %u, len %" PRIu64 ", spare_start %" PRIu64
+			", spare_len %" PRIu64 "; it does not match the given%s%s%s%s\n",
+			other_sector, other.copy_index, other.generation, other.geo.block_size,
+			other.geo.main_len, other.geo.spare_start, other.geo.spare_len,
+			other.geo.spare_start != a->spare_start ? " spare_start" : "",
+			other.geo.spare_len != a->spare_len ? " spare_len" : "",
+			a->block_size && other.geo.block_size != a->block_size ? " --block-size" : "",
+			a->len && other.geo.main_len != a->len ? " --len" : "");
+		return 1;
+	}
+	if (!nonzero) {
+		finding(o, "spare region %" PRIu64 "+%" PRIu64 " is not formatted: every metadata position is zero\n",
+			a->spare_start, a->spare_len);
+		return 1;
+	}
+	finding(o, "no valid dm-remap superblock for spare region %" PRIu64 "+%" PRIu64 ":\n%s",
+		a->spare_start, a->spare_len, notes);
+	return 1;
+}
+
+static void offline_close(struct offline *o)
+{
+	dmr_index_free(o->ix);
+	if (o->meta_init)
+		dmr_meta_destroy(&o->m);
+	free(o->io.buf);
+	if (o->f.fd >= 0)
+		close(o->f.fd);
+}
+
+/*
+ * Open, find the geometry and load the metadata read-only. 0 loaded,
+ * 1 a finding (reported on out), -1 unusable (reported on stderr).
+ */
+static int offline_open(struct offline *o, const struct offline_args *a, FILE *out)
+{
+	char err[1024];
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	o->f.fd = -1;
+	o->out = out;
+	o->io.ctx = &o->f;
+	o->io.read = file_read;
+	o->io.write = file_write;
+	o->io.flush = file_flush;
+	o->io.buf_pages = SCRATCH_PAGES;
+	o->io.buf = aligned_alloc(DMR_META_PAGE_SIZE, SCRATCH_PAGES * DMR_META_PAGE_SIZE);
+	if (!o->io.buf) {
+		fprintf(stderr, "dmremap: out of memory\n");
+		return -1;
+	}
+	if (open_spare(o, a))
+		return -1;
+	r = find_geometry(o, a);
+	if (r)
+		return r;
+	r = dmr_meta_init(&o->m, &o->geo, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "dmremap: %s: %s\n", a->path, err);
+		return -1;
+	}
+	o->meta_init = true;
+	r = dmr_store_load(&o->m, &o->io, DMR_LOAD_READ_ONLY, &o->ix, &o->rep, err, sizeof(err));
+	if (r == -ENOMEM) {
+		fprintf(stderr, "dmremap: %s: %s\n", a->path, err);
+		return -1;
+	}
+	if (r) {
+		finding(o, "cannot load the metadata: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static void print_generation(FILE *f, u64 generation)
+{
+	if (generation)
+		fprintf(f, "%" PRIu64, generation);
+	else
+		fputc('-', f);
+}
+
+/* Why copy c is not ok; a stale copy's reason is the current generation. */
+static const char *copy_reason(const struct offline *o, u32 c, char *buf, size_t len)
+{
+	if (o->rep.copy[c].state != DMR_COPY_STALE)
+		return o->rep.copy[c].why;
+	snprintf(buf, len, "current is %" PRIu64, o->m.generation);
+	return buf;
+}
+
+static const char *slot_state_name(u32 state)
+{
+	switch (state) {
+	case DMR_SLOT_REMAPPED: return "remapped";
+	case DMR_SLOT_PENDING: return "pending";
+	case DMR_SLOT_BAD: return "bad";
+	default: return "free";
+	}
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct offline_args a;
+	struct offline o;
+	const struct dmr_copy_info *ci;
+	u32 c, problems = 0, violations;
+	struct dmr_out out;
+	char *buf, *line, *next, rb[64];
+	const char *why;
+	int r;
+
+	r = offline_args(argc, argv, false, &a);
+	if (r)
+		return r;
+	r = offline_open(&o, &a, stdout);
+	if (r) {
+		if (r > 0)
+			printf("fail: 1 problem(s)\n");
+		offline_close(&o);
+		return 1;
+	}
+	printf("spare region %" PRIu64 "+%" PRIu64 " of %s: block_size %u, len %" PRIu64
+	       ", %s layout, %u copies\n", o.geo.spare_start, o.geo.spare_len, a.path,
+	       o.geo.block_size, o.geo.main_len, o.m.place.strategy, o.m.place.copies);
+	for (c = 0; c < o.m.place.copies; c++) {
+		ci = &o.rep.copy[c];
+		printf("copy %u at sector %" PRIu64 ": %s, generation ", c,
+		       dmr_copy_page_sector(&o.m, c, 0), dmr_copy_state_name(ci->state));
+		print_generation(stdout, ci->generation);
+		why = copy_reason(&o, c, rb, sizeof(rb));
+		printf("%s%s\n", why[0] ? ": " : "", why);
+		if (ci->state != DMR_COPY_OK)
+			problems++;
+	}
+	printf("generation %" PRIu64 " from copy %d: %u remapped, %u pending, %u bad, %u free\n",
+	       o.m.generation, o.rep.chosen, o.m.nr_remapped, o.m.nr_pending,
+	       o.m.alloc.nr_bad, dmr_alloc_free(&o.m.alloc));
+
+	buf = malloc(65536);
+	if (!buf) {
+		fprintf(stderr, "dmremap: out of memory\n");
+		offline_close(&o);
+		return 1;
+	}
+	dmr_out_init(&out, buf, 65536);
+	violations = dmr_meta_check(&o.m, o.ix, &out);
+	problems += violations;
+	if (!violations) {
+		printf("invariants: ok\n");
+	} else {
+		printf("invariants: %u violation(s)\n", violations);
+		for (line = buf; *line; line = next) {
+			next = strchr(line, '\n');
+			next = next ? next + 1 : line + strlen(line);
+			printf("  %.*s", (int)(next - line), line);
+		}
+		if (out.truncated)
+			printf("  (more not shown)\n");
+	}
+	free(buf);
+	if (problems)
+		printf("fail: %u problem(s)\n", problems);
+	else
+		printf("ok\n");
+	offline_close(&o);
+	return problems ? 1 : 0;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void dump_text(const struct offline *o)
+{
+	const struct dmr_meta *m = &o->m;
+	const struct dmr_copy_info *ci;
+	u32 bs_sectors = m->geo.block_size >> DMR_SECTOR_SHIFT, c, i, b;
+	const char *why;
+	char rb[64];
+
+	printf("block_size:   %u\n"
+	       "main_len:     %" PRIu64 "\n"
+	       "spare_start:  %" PRIu64 "\n"
+	       "spare_len:    %" PRIu64 "\n"
+	       "blocks:       %u\n"
+	       "strategy:     %s\n"
+	       "copies:       %u of %" PRIu64 " blocks\n",
+	       m->geo.block_size, m->geo.main_len, m->geo.spare_start, m->geo.spare_len,
+	       m->nr_blocks, m->place.strategy, m->place.copies, m->place.copy_blocks);
+	for (c = 0; c < m->place.copies; c++) {
+		ci = &o->rep.copy[c];
+		printf("copy %u:       sector %" PRIu64 ", block %" PRIu64 ", %s, generation ",
+		       c, dmr_copy_page_sector(m, c, 0), m->place.start[c],
+		       dmr_copy_state_name(ci->state));
+		print_generation(stdout, ci->generation);
+		why = copy_reason(o, c, rb, sizeof(rb));
+		printf("%s%s\n", why[0] ? ": " : "", why);
+	}
+	printf("generation:   %" PRIu64 " (copy %d)\n"
+	       "features:     compat_ro 0x%x, compat 0x%x\n"
+	       "remapped:     %u\n"
+	       "pending:      %u\n"
+	       "bad:          %u\n"
+	       "reserved:     %u\n"
+	       "used:         %u\n"
+	       "free:         %u\n\n",
+	       m->generation, o->rep.chosen, m->compat_ro, m->compat, m->nr_remapped,
+	       m->nr_pending, m->alloc.nr_bad, m->alloc.nr_reserved, m->alloc.nr_used,
+	       dmr_alloc_free(&m->alloc));
+	printf("%-14s %-9s %-12s %s\n", "main_sector", "state", "spare_block", "spare_sector");
+	for (i = 0; i < o->ix->count; i++) {
+		const struct dmr_index_entry *e = &o->ix->e[i];
+
+		printf("%-14" PRIu64 " %-9s %-12u %" PRIu64 "\n", e->main_block * bs_sectors,
+		       slot_state_name(e->state), e->spare_block, dmr_spare_sector(m, e->spare_block));
+	}
+	for (b = 0; b < m->nr_blocks; b++)
+		if (dmr_slot_state(m->slots[b]) == DMR_SLOT_BAD)
+			printf("%-14s %-9s %-12u %" PRIu64 "\n", "-", "bad", b, dmr_spare_sector(m, b));
+}
+
+static void dump_json(const struct offline *o)
+{
+	const struct dmr_meta *m = &o->m;
+	const struct dmr_copy_info *ci;
+	u32 bs_sectors = m->geo.block_size >> DMR_SECTOR_SHIFT, c, i, b;
+	const char *sep = "";
+	char rb[64];
+
+	printf("{\"device\":");
+	json_str(o->f.path);
+	printf(",\"block_size\":%u,\"main_len\":%" PRIu64 ",\"spare_start\":%" PRIu64
+	       ",\"spare_len\":%" PRIu64 ",\"blocks\":%u,\"strategy\":\"%s\",\"copy_blocks\":%" PRIu64
+	       ",\"copies\":[", m->geo.block_size, m->geo.main_len, m->geo.spare_start,
+	       m->geo.spare_len, m->nr_blocks, m->place.strategy, m->place.copy_blocks);
+	for (c = 0; c < m->place.copies; c++) {
+		ci = &o->rep.copy[c];
+		printf("%s{\"index\":%u,\"sector\":%" PRIu64 ",\"block\":%" PRIu64
+		       ",\"state\":\"%s\",\"generation\":%" PRIu64 ",\"reason\":",
+		       c ? "," : "", c, dmr_copy_page_sector(m, c, 0), m->place.start[c],
+		       dmr_copy_state_name(ci->state), ci->generation);
+		json_str(copy_reason(o, c, rb, sizeof(rb)));
+		putchar('}');
+	}
+	printf("],\"generation\":%" PRIu64 ",\"loaded_from\":%d,\"compat_ro\":%u,\"compat\":%u"
+	       ",\"remapped\":%u,\"pending\":%u,\"bad\":%u,\"reserved\":%u,\"used\":%u,\"free\":%u"
+	       ",\"slots\":[", m->generation, o->rep.chosen, m->compat_ro, m->compat,
+	       m->nr_remapped, m->nr_pending, m->alloc.nr_bad, m->alloc.nr_reserved,
+	       m->alloc.nr_used, dmr_alloc_free(&m->alloc));
+	for (i = 0; i < o->ix->count; i++, sep = ",") {
+		const struct dmr_index_entry *e = &o->ix->e[i];
+
+		printf("%s{\"main_sector\":%" PRIu64 ",\"state\":\"%s\",\"spare_block\":%u"
+		       ",\"spare_sector\":%" PRIu64 "}", sep, e->main_block * bs_sectors,
+		       slot_state_name(e->state), e->spare_block, dmr_spare_sector(m, e->spare_block));
+	}
+	for (b = 0; b < m->nr_blocks; b++) {
+		if (dmr_slot_state(m->slots[b]) != DMR_SLOT_BAD)
+			continue;
+		printf("%s{\"main_sector\":null,\"state\":\"bad\",\"spare_block\":%u"
+		       ",\"spare_sector\":%" PRIu64 "}", sep, b, dmr_spare_sector(m, b));
+		sep = ",";
+	}
+	printf("]}\n");
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	struct offline_args a;
+	struct offline o;
+	int r;
+
+	r = offline_args(argc, argv, true, &a);
+	if (r)
+		return r;
+	r = offline_open(&o, &a, stderr);
+	if (!r) {
+		if (a.json)
+			dump_json(&o);
+		else
+			dump_text(&o);
+		if (fflush(stdout)) {
+			fprintf(stderr, "dmremap: writing the dump: %s\n", strerror(errno));
+			r = 1;
+		}
+	}
+	offline_close(&o);
+	return r ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -244,6 +803,10 @@ int main(int argc, char **argv)
 		return cmd_remove(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dump"))
+		return cmd_dump(argc - 1, argv + 1);
 	fprintf(stderr, "dmremap: unknown command '%s'\n", argv[1]);
 	return usage(stderr);
 }

@@ -85,10 +85,11 @@ expect_rejected() {
 # majmin <disk> -> major:minor as device-mapper prints it
 majmin() { cat "/sys/block/$(basename "$1")/dev"; }
 
-# wipe <dev> <start sector> <sectors>: zeroes, e.g. to drop a spare region's
+# wipe <dev> <start sector> <sectors> (multiples of 8): zeroes, e.g. to drop a spare region's
 # metadata before reusing it with another geometry.
 wipe() {
-	gdd if=/dev/zero of="$1" bs=512 seek="$2" count="$3" oflag=direct conv=notrunc status=none
+	gdd if=/dev/zero of="$1" bs=4096 seek=$(($2 / 8)) count=$(($3 / 8)) \
+		oflag=direct conv=notrunc status=none
 }
 
 # spare_data_nonzero <name> <spare dev>: non-zero bytes in the spare device
@@ -108,4 +109,20 @@ msg() {
 	name=$1
 	shift
 	dmsetup message "$name" 0 "$@" || fail "message $*: refused"
+}
+
+# msg_refused <name> <expected log text> <verb> [args]: the message fails and
+# the kernel log says why.
+msg_refused() {
+	name=$1 why=$2
+	shift 2
+	dmesg -c > /dev/null
+	if dmsetup message "$name" 0 "$@" > /tmp/out 2>&1; then
+		fail "message '$*' accepted: $(cat /tmp/out)"
+	fi
+	dmesg | grep -qF "$why" || {
+		dmesg | tail -n 3
+		fail "message '$*' refused without '$why'"
+	}
+	echo "refused: $* -> $why"
 }
