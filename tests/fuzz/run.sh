@@ -1,23 +1,26 @@
 #!/bin/sh
 # Run each fuzzer for a fixed time from a copy of its seed corpus; one
-# PASS/FAIL line per fuzzer. A crash leaves its input in build/fuzz/.
+# PASS/FAIL line per fuzzer. Everything a run leaves (corpus, log, crash
+# inputs) is beside the fuzzer binary, e.g. in build/fuzz/.
 set -u
 secs=$1
 shift
 rc=0
 for bin in "$@"; do
 	name=$(basename "$bin")
+	dir=$(dirname "$bin")
 	seeds=tests/fuzz/corpus/${name#fuzz_}
-	work=build/fuzz/$name.corpus
-	mkdir -p "$work"
-	cp "$seeds"/* "$work/"
-	if (cd build/fuzz && "../../$bin" -max_total_time="$secs" -print_final_stats=1 \
-		"../../$work") > "build/fuzz/$name.log" 2>&1; then
-		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build/fuzz/$name.log")
+	work=$name.corpus
+	log=$dir/$name.log
+	mkdir -p "$dir/$work"
+	cp "$seeds"/* "$dir/$work/"
+	if (cd "$dir" && "./$name" -max_total_time="$secs" -print_final_stats=1 \
+		"$work") > "$log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		echo "PASS fuzz/$name: $runs inputs in ${secs}s, no crash"
 	else
-		tail -n 30 "build/fuzz/$name.log"
-		echo "FAIL fuzz/$name: see build/fuzz/$name.log"
+		tail -n 30 "$log"
+		echo "FAIL fuzz/$name: see $log"
 		rc=1
 	fi
 done

@@ -19,9 +19,9 @@ static void check_layout(uint64_t sectors, uint32_t bs)
 	for (uint32_t i = 1; i < p.copies; i++)
 		assert_true(p.start[i] >= p.start[i - 1] + p.copy_blocks);
 	assert_true(p.start[p.copies - 1] + p.copy_blocks <= p.blocks);
-	/* A copy holds a superblock and one entry per spare block. */
+	/* A copy holds a superblock and one slot per spare block. */
 	assert_true(p.copy_blocks * bs >=
-		    DMR_META_BLOCK_SIZE * (1 + (p.blocks + DMR_ENTRIES_PER_BLOCK - 1) / DMR_ENTRIES_PER_BLOCK));
+		    DMR_META_PAGE_SIZE * (1 + (p.blocks + DMR_SLOTS_PER_PAGE - 1) / DMR_SLOTS_PER_PAGE));
 	assert_true(p.blocks > p.copies * p.copy_blocks);
 	/* Deterministic. */
 	assert_int_equal(dmr_placement(sectors, bs, &q, &err), 0);
@@ -60,10 +60,15 @@ static void test_thresholds(void **state)
 		check_layout(8388608 - s, bs);
 		check_layout(8388608, bs);
 	}
-	/* Entries address spare blocks with 32 bits. */
-	assert_string_equal(strategy(0xffffffffULL * 8, 4096), "large");
-	assert_string_equal(strategy(0x100000000ULL * 8, 4096), "Spare region too large: at most 2^32 blocks");
-	assert_string_equal(strategy(0x100000000ULL, 512), "Spare region too large: at most 2^32 blocks");
+	/* The slot array is held in RAM: at most 2^24 spare blocks. */
+	assert_string_equal(strategy((u64)DMR_MAX_SPARE_BLOCKS * 8, 4096), "large");
+	assert_string_equal(strategy((DMR_MAX_SPARE_BLOCKS + 1ULL) * 8, 4096),
+			    "Spare region too large: at most 16777216 blocks (64 GiB at block_size 4096)");
+	assert_string_equal(strategy(DMR_MAX_SPARE_BLOCKS, 512), "large");
+	assert_string_equal(strategy(DMR_MAX_SPARE_BLOCKS + 1ULL, 512),
+			    "Spare region too large: at most 16777216 blocks (64 GiB at block_size 4096)");
+	check_layout((u64)DMR_MAX_SPARE_BLOCKS * 8, 4096);
+	check_layout(DMR_MAX_SPARE_BLOCKS, 512);
 }
 
 static void test_documented_positions(void **state)
@@ -71,15 +76,15 @@ static void test_documented_positions(void **state)
 	struct dmr_placement p;
 	char *err;
 	(void)state;
-	/* 16 MiB, 4 KiB blocks: 4096 blocks, copy = 1 + 17 entry blocks. */
+	/* 16 MiB, 4 KiB blocks: 4096 blocks, copy = 1 + 9 slot pages. */
 	assert_int_equal(dmr_placement(32768, 4096, &p, &err), 0);
 	assert_int_equal(p.copies, 2);
-	assert_int_equal(p.copy_blocks, 18);
-	assert_int_equal(p.start[1], 18);
+	assert_int_equal(p.copy_blocks, 10);
+	assert_int_equal(p.start[1], 10);
 	/* 1 GiB, 4 KiB blocks: 262144 blocks, 3 copies at thirds. */
 	assert_int_equal(dmr_placement(2097152, 4096, &p, &err), 0);
 	assert_int_equal(p.copies, 3);
-	assert_int_equal(p.copy_blocks, 1 + 1033);
+	assert_int_equal(p.copy_blocks, 1 + 515);
 	assert_int_equal(p.start[1], 87381);
 	assert_int_equal(p.start[2], 174762);
 	/* 8 GiB, 4 KiB blocks: 2097152 blocks, last copy ends at the region's end. */
@@ -100,6 +105,8 @@ static void test_random_sizes(void **state)
 		uint64_t sectors = ((uint64_t)random() << 4 | (random() & 15)) % (1ULL << (11 + random() % 22));
 
 		sectors -= sectors % s;
+		if (sectors / s > DMR_MAX_SPARE_BLOCKS)
+			sectors = DMR_MAX_SPARE_BLOCKS * s;
 		if (sectors < 2048)
 			sectors = 2048;
 		check_layout(sectors, bs);

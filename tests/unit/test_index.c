@@ -1,0 +1,278 @@
+// The lookup index against a reference sorted array: updates (insert,
+// replace, remove; the old version untouched, as RCU readers still use it),
+// range queries against brute force, and building from slots with duplicate
+// and count checks.
+#include <stdlib.h>
+#include "unit.h"
+#include "index.h"
+#include "format.h"
+
+static u64 rng;
+
+static u64 rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+#define MAX_REF 4096
+
+struct ref {
+	u32 count;
+	struct dmr_index_entry e[MAX_REF];
+};
+
+static void ref_update(struct ref *r, const struct dmr_index_entry *e, bool remove)
+{
+	u32 i = 0;
+
+	while (i < r->count && r->e[i].main_block < e->main_block)
+		i++;
+	if (i < r->count && r->e[i].main_block == e->main_block) {
+		if (remove) {
+			memmove(r->e + i, r->e + i + 1, (r->count - i - 1) * sizeof(r->e[0]));
+			r->count--;
+		} else {
+			r->e[i] = *e;
+		}
+	} else if (!remove) {
+		memmove(r->e + i + 1, r->e + i, (r->count - i) * sizeof(r->e[0]));
+		r->e[i] = *e;
+		r->count++;
+	}
+}
+
+static void assert_same(const struct dmr_index *ix, const struct ref *r)
+{
+	assert_non_null(ix);
+	assert_int_equal(ix->count, r->count);
+	for (u32 i = 0; i < r->count; i++) {
+		assert_int_equal(ix->e[i].main_block, r->e[i].main_block);
+		assert_int_equal(ix->e[i].spare_block, r->e[i].spare_block);
+		assert_int_equal(ix->e[i].state, r->e[i].state);
+	}
+}
+
+static const struct dmr_index_entry *brute_first(const struct ref *r, u64 lo, u64 hi)
+{
+	for (u32 i = 0; i < r->count; i++)
+		if (r->e[i].main_block >= lo && r->e[i].main_block <= hi)
+			return &r->e[i];
+	return NULL;
+}
+
+static void check_queries(const struct dmr_index *ix, const struct ref *r, u64 range, u32 n)
+{
+	for (u32 q = 0; q < n; q++) {
+		u64 lo = rnd() % range, hi;
+		const struct dmr_index_entry *got, *want;
+
+		switch (rnd() % 6) {
+		case 0: hi = lo; break;
+		case 1: hi = lo + rnd() % 8; break;
+		case 2: hi = lo + rnd() % range; break;
+		case 3: hi = lo ? lo - 1 : 0; lo = hi + 1; break;	/* empty: lo > hi */
+		case 4: hi = ~0ULL; break;
+		default:
+			/* Exactly on, just before and just after an entry. */
+			if (r->count) {
+				u64 m = r->e[rnd() % r->count].main_block;
+
+				lo = m - (rnd() % 2);
+				hi = rnd() % 2 ? m : m - 1;
+			} else {
+				hi = lo;
+			}
+		}
+		got = dmr_index_first(ix, lo, hi);
+		want = brute_first(r, lo, hi);
+		if (!want) {
+			if (got)
+				fail_msg("[%llu, %llu]: got %llu, want none", (unsigned long long)lo,
+					 (unsigned long long)hi, (unsigned long long)got->main_block);
+			continue;
+		}
+		assert_non_null(got);
+		assert_int_equal(got->main_block, want->main_block);
+		assert_int_equal(got->spare_block, want->spare_block);
+	}
+}
+
+static void random_updates(u64 range, u32 nr_ops, u64 seed)
+{
+	static struct ref r, before;
+	struct dmr_index *ix = NULL, *n;
+	u64 qrange = range + 2 > range ? range + 2 : range;
+	u32 changes = 0;
+
+	rng = seed;
+	r.count = 0;
+	for (u32 op = 0; op < nr_ops; op++) {
+		struct dmr_index_entry e = {
+			.main_block = rnd() % range,
+			.spare_block = (u32)rnd(),
+			.state = rnd() % 2 ? DMR_SLOT_REMAPPED : DMR_SLOT_PENDING,
+		};
+		/* Mostly inserts while small, removes when large, some replaces. */
+		bool remove = rnd() % 100 < 30 + 40 * r.count / MAX_REF;
+
+		if (r.count == MAX_REF && !remove)
+			remove = true;
+		/* Half the removes and replaces hit an existing entry. */
+		if (r.count && rnd() % 2)
+			e.main_block = r.e[rnd() % r.count].main_block;
+		before.count = r.count;
+		memcpy(before.e, r.e, r.count * sizeof(r.e[0]));
+		n = dmr_index_update(ix, &e, remove);
+		ref_update(&r, &e, remove);
+		assert_same(n, &r);
+		if (ix)
+			assert_same(ix, &before);	/* the old version is unchanged */
+		changes += r.count != before.count;
+		dmr_index_free(ix);
+		ix = n;
+		if (op % 16 == 0)
+			check_queries(ix, &r, qrange, 64);
+	}
+	check_queries(ix, &r, qrange, 4096);
+	assert_true(changes > nr_ops / 4);
+	dmr_index_free(ix);
+}
+
+static void test_update_random(void **state)
+{
+	(void)state;
+	random_updates(8, 2000, 1);		/* dense: many replaces */
+	random_updates(1000, 20000, 2);
+	random_updates(1ULL << 40, 20000, 3);
+	random_updates(~0ULL, 5000, 4);	/* main blocks near the top */
+}
+
+static void test_empty(void **state)
+{
+	struct dmr_index_entry e = { 5, 7, DMR_SLOT_REMAPPED };
+	struct dmr_index *ix, *n;
+	(void)state;
+
+	assert_null(dmr_index_first(NULL, 0, ~0ULL));
+	ix = dmr_index_alloc(0);
+	assert_non_null(ix);
+	assert_null(dmr_index_first(ix, 0, ~0ULL));
+	/* Removing what is not there, from nothing. */
+	n = dmr_index_update(NULL, &e, true);
+	assert_non_null(n);
+	assert_int_equal(n->count, 0);
+	dmr_index_free(n);
+	n = dmr_index_update(NULL, &e, false);
+	assert_int_equal(n->count, 1);
+	assert_ptr_equal(dmr_index_first(n, 0, 5), &n->e[0]);
+	assert_ptr_equal(dmr_index_first(n, 5, 5), &n->e[0]);
+	assert_null(dmr_index_first(n, 0, 4));
+	assert_null(dmr_index_first(n, 6, ~0ULL));
+	assert_null(dmr_index_first(n, 5, 4));
+	dmr_index_free(ix);
+	ix = dmr_index_update(n, &e, true);
+	assert_int_equal(ix->count, 0);
+	assert_int_equal(n->count, 1);
+	dmr_index_free(n);
+	dmr_index_free(ix);
+}
+
+/* Slots for nr blocks: about a third mapped, some bad, main blocks distinct. */
+static u32 random_slots(u64 *slots, u32 nr, u64 range, struct ref *r)
+{
+	u8 *used = calloc(range, 1);
+	u32 mapped = 0;
+
+	assert_non_null(used);
+	r->count = 0;
+	for (u32 b = 0; b < nr; b++) {
+		u64 m = rnd() % range;
+		u32 k = rnd() % 6;
+
+		slots[b] = 0;
+		if (k == 5) {
+			slots[b] = dmr_slot_make(DMR_SLOT_BAD, 0);
+		} else if (k < 2 && !used[m]) {
+			struct dmr_index_entry e = { m, b, k ? DMR_SLOT_PENDING : DMR_SLOT_REMAPPED };
+
+			used[m] = 1;
+			slots[b] = dmr_slot_make(e.state, m);
+			ref_update(r, &e, false);
+			mapped++;
+		}
+	}
+	free(used);
+	return mapped;
+}
+
+static void test_build(void **state)
+{
+	static u64 slots[MAX_REF];
+	static struct ref r;
+	struct dmr_index *ix;
+	u64 dup;
+	(void)state;
+
+	rng = 77;
+	for (u32 round = 0; round < 200; round++) {
+		u32 nr = 1 + rnd() % MAX_REF, mapped, a, b;
+		u64 range = 1 + rnd() % (round % 2 ? 1000000 : 2 * nr);
+
+		mapped = random_slots(slots, nr, range, &r);
+		ix = NULL;
+		assert_int_equal(dmr_index_build(slots, nr, mapped, &ix, &dup), 0);
+		assert_same(ix, &r);
+		check_queries(ix, &r, range + 2, 256);
+		dmr_index_free(ix);
+		/* A count that disagrees with the slots. */
+		ix = NULL;
+		dup = 0;
+		assert_int_equal(dmr_index_build(slots, nr, mapped + 1, &ix, &dup), -EINVAL);
+		assert_null(ix);
+		assert_int_equal(dup, ~0ULL);
+		if (mapped) {
+			dup = 0;
+			assert_int_equal(dmr_index_build(slots, nr, mapped - 1, &ix, &dup), -EINVAL);
+			assert_null(ix);
+			assert_int_equal(dup, ~0ULL);
+		}
+		if (mapped < 2)
+			continue;
+		/* Give one mapped slot the main block of another: duplicate. */
+		a = r.e[rnd() % r.count].spare_block;
+		do
+			b = r.e[rnd() % r.count].spare_block;
+		while (b == a);
+		slots[b] = dmr_slot_make(dmr_slot_state(slots[b]), dmr_slot_main(slots[a]));
+		dup = 0;
+		assert_int_equal(dmr_index_build(slots, nr, mapped, &ix, &dup), -EINVAL);
+		assert_null(ix);
+		assert_int_equal(dup, dmr_slot_main(slots[a]));
+	}
+	/* Nothing mapped. */
+	memset(slots, 0, sizeof(slots));
+	slots[3] = dmr_slot_make(DMR_SLOT_BAD, 0);
+	assert_int_equal(dmr_index_build(slots, MAX_REF, 0, &ix, &dup), 0);
+	assert_int_equal(ix->count, 0);
+	assert_null(dmr_index_first(ix, 0, ~0ULL));
+	dmr_index_free(ix);
+	/* Main block 0 twice, far apart; a remapped and a pending. */
+	slots[10] = dmr_slot_make(DMR_SLOT_REMAPPED, 0);
+	slots[4000] = dmr_slot_make(DMR_SLOT_PENDING, 0);
+	dup = 1;
+	assert_int_equal(dmr_index_build(slots, MAX_REF, 2, &ix, &dup), -EINVAL);
+	assert_int_equal(dup, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_update_random),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_build),
+	};
+	return cmocka_run_group_tests_name("index", tests, NULL, NULL);
+}
