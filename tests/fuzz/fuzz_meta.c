@@ -7,7 +7,9 @@
 //            the input is the copy's bytes instead), bit 3 recompute every crc
 //            after patching (to reach the checks behind them), bit 4 decode
 //            against the expected geometry (else take the superblock's),
-//            bit 5 with bit 3: keep the superblock's pages crc as it is
+//            bit 5 with bit 3: keep the superblock's pages crc as it is,
+//            bit 6 with bit 3: also recount the slot states into the
+//            superblock's counters (so that patched slots reach load_finish)
 //   byte 1   generation of the encoded superblock (0 is invalid)
 //   byte 2   bits 0-1 copy index of the encoded superblock; bits 4-7 t: if
 //            not 0, a torn commit: slot pages from t - 1 on are those encoded
@@ -39,10 +41,21 @@ static const struct dmr_geometry geos[4] = {
 static u8 image[(1 + MAX_PAGES) * PAGE], orig[sizeof(image)], older[sizeof(image)];
 static const u8 zero_page[PAGE];
 
-static void fix_crcs(u32 nr_pages, bool keep_pages_crc)
+static void fix_crcs(u32 nr_blocks, u32 nr_pages, bool keep_pages_crc, bool recount)
 {
 	struct dmr_disk_sb *sb = (struct dmr_disk_sb *)image;
-	u32 i, crc = 0;
+	u32 i, crc = 0, count[16] = { 0 };
+
+	if (recount) {
+		const __le64 *slot = (const __le64 *)(image + PAGE);
+
+		for (i = 0; i < nr_blocks; i++)
+			count[dmr_slot_state(le64_to_cpu(slot[i / DMR_SLOTS_PER_PAGE * (PAGE / 8) + 2 +
+							      i % DMR_SLOTS_PER_PAGE]))]++;
+		sb->nr_remapped = cpu_to_le32(count[DMR_SLOT_REMAPPED]);
+		sb->nr_pending = cpu_to_le32(count[DMR_SLOT_PENDING]);
+		sb->nr_bad = cpu_to_le32(count[DMR_SLOT_BAD]);
+	}
 
 	for (i = 0; i < nr_pages; i++) {
 		struct dmr_disk_slot_page *p = (struct dmr_disk_slot_page *)(image + (1 + i) * PAGE);
@@ -226,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			image[(p[0] | (u32)p[1] << 8) % bytes] ^= p[2];
 	}
 	if (flags & 8)
-		fix_crcs(src.nr_pages, flags & 32);
+		fix_crcs(src.nr_blocks, src.nr_pages, flags & 32, flags & 64);
 	intact = !(flags & 4) && consistent && gen && copy < src.place.copies &&
 		 !memcmp(image, orig, bytes);
 	if (!load(flags, pages, intact ? &src : NULL) && intact)
