@@ -6,6 +6,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/blkdev.h>
 
 #include "dm-remap.h"
 
@@ -106,7 +107,8 @@ static const struct file_operations report_fops = {
 
 void remap_debugfs_add(struct remap_c *rc)
 {
-	const char *name = dm_device_name(dm_table_get_md(rc->ti->table));
+	/* dm-N, as under /sys/block; dm_device_name() would give major:minor. */
+	const char *name = dm_disk(dm_table_get_md(rc->ti->table))->disk_name;
 	struct dentry *dir;
 	unsigned int i;
 

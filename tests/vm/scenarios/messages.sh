@@ -32,6 +32,12 @@ GOLDEN='generation=4' golden commit
 GOLDEN='ok' golden check
 GOLDEN='mode=rw\nblock_size=4096\nremapped=2\npending=0\nbad=0\nspare_used=2\nspare_total=252\nspare_free=250\nread_errors=0\nwrite_errors=0\nmanual_remaps=2\nunremaps=0\ncommits=3\ncommit_failures=0\nrefused_bios=0\ngeneration=4\ncopies_ok=2\ncopies=2' golden stats
 expect_eq "$(dmsetup status r)" "0 131072 remap 4.0.0 rw 4096 2/252 2 0 0 0 2/2 4" "status"
+# debugfs carries the same reports.
+dbg=/sys/kernel/debug/dm-remap/$(dm_blk r)
+expect_eq "$(cat "$dbg/reservation_stats")" "$(msg r reservation_stats)" "debugfs reservation_stats"
+expect_eq "$(cat "$dbg/allocation_map")" "$(msg r allocation_map)" "debugfs allocation_map"
+expect_eq "$(cat "$dbg/metadata_locations")" "$(msg r metadata_locations)" "debugfs metadata_locations"
+expect_eq "$(cat "$dbg/remaps")" "$(msg r list)" "debugfs remaps"
 GOLDEN='unremapped sector=8' golden unremap 12
 GOLDEN='remapped=1 pending=0' golden count
 
