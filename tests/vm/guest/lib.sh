@@ -61,6 +61,7 @@ disk_stat() { awk -v f="$2" '{ print $f }' "/sys/block/$(basename "$1")/stat"; }
 writes() { disk_stat "$1" 5; }
 discards() { disk_stat "$1" 12; }
 flushes() { disk_stat "$1" 16; }
+write_sectors() { disk_stat "$1" 7; }
 
 # dm_blk <mapped name> -> dm-N, its name under /sys/block
 dm_blk() { dmsetup info -c --noheadings -o blkdevname "$1"; }
