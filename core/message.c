@@ -3,7 +3,7 @@
 #include "table.h"
 
 const char dmr_msg_help[] =
-	"remap <sector>\n"
+	"remap <sector> [<sectors>]\n"
 	"unremap <sector>\n"
 	"query <sector> [<sectors>]\n"
 	"list [<sector> [<count>]]\n"
@@ -22,7 +22,7 @@ static const struct {
 	unsigned int min_args, max_args;	/* after the verb */
 	const char *usage;
 } verbs[] = {
-	{ "remap", DMR_MSG_REMAP, 1, 1, "usage: remap <sector>" },
+	{ "remap", DMR_MSG_REMAP, 1, 2, "usage: remap <sector> [<sectors>]" },
 	{ "unremap", DMR_MSG_UNREMAP, 1, 1, "usage: unremap <sector>" },
 	{ "query", DMR_MSG_QUERY, 1, 2, "usage: query <sector> [<sectors>]" },
 	{ "list", DMR_MSG_LIST, 0, 2, "usage: list [<sector> [<count>]]" },
@@ -58,7 +58,7 @@ int dmr_msg_parse(unsigned int argc, char **argv, u64 dev_sectors,
 		*error = verbs[i].usage;
 		return -EINVAL;
 	}
-	msg->count = msg->verb == DMR_MSG_QUERY ? 1 : ~0ULL;
+	msg->count = msg->verb == DMR_MSG_QUERY || msg->verb == DMR_MSG_REMAP ? 1 : ~0ULL;
 	if (argc > 1) {
 		if (dmr_parse_u64(argv[1], &msg->sector)) {
 			*error = "sector is not a decimal number";
@@ -74,8 +74,8 @@ int dmr_msg_parse(unsigned int argc, char **argv, u64 dev_sectors,
 			*error = "count is not a positive decimal number";
 			return -EINVAL;
 		}
-		if (msg->verb == DMR_MSG_QUERY && msg->count > dev_sectors - msg->sector) {
-			*error = "query range goes beyond the end of the device";
+		if (msg->verb != DMR_MSG_LIST && msg->count > dev_sectors - msg->sector) {
+			*error = "range goes beyond the end of the device";
 			return -EINVAL;
 		}
 	}

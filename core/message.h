@@ -27,7 +27,7 @@ enum dmr_verb {
 struct dmr_msg {
 	enum dmr_verb verb;
 	u64 sector;		/* remap, unremap, query, list: first sector */
-	u64 count;		/* query: sectors; list: at most this many entries */
+	u64 count;		/* remap, query: sectors; list: at most this many entries */
 };
 
 /* One line per verb, as `help` prints it. */

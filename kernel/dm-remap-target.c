@@ -124,15 +124,15 @@ static void remap_dtr(struct dm_target *ti)
 	remap_free(ti, rc);
 }
 
-/* First busy block in [first, last] (nr_busy > 0), or NULL. */
+/* The busy range overlapping [first, last] that starts first, or NULL. */
 static struct remap_busy *busy_find(struct remap_c *rc, u64 first, u64 last)
 {
 	struct remap_busy *found = NULL;
 	unsigned int i;
 
 	for (i = 0; i < rc->nr_busy; i++)
-		if (rc->busy[i].block >= first && rc->busy[i].block <= last &&
-		    (!found || rc->busy[i].block < found->block))
+		if (rc->busy[i].first <= last && rc->busy[i].last >= first &&
+		    (!found || rc->busy[i].first < found->first))
 			found = &rc->busy[i];
 	return found;
 }
@@ -144,17 +144,20 @@ static struct remap_busy *busy_find(struct remap_c *rc, u64 first, u64 last)
 static bool defer_bio(struct remap_c *rc, struct bio *bio, u64 first, int *ret)
 {
 	struct remap_busy *busy;
-	unsigned long flags;
+	bool found, failed = false;
 
-	spin_lock_irqsave(&rc->busy_lock, flags);
+	spin_lock(&rc->busy_lock);
 	busy = busy_find(rc, first, first);
-	if (busy && !busy->failed)
-		bio_list_add(&rc->deferred, bio);
-	spin_unlock_irqrestore(&rc->busy_lock, flags);
-	if (!busy)
-		return false;
-	*ret = busy->failed ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
-	return true;
+	found = busy;
+	if (busy) {
+		failed = busy->failed;
+		if (!failed)
+			bio_list_add(&rc->deferred, bio);
+	}
+	spin_unlock(&rc->busy_lock);
+	if (found)
+		*ret = failed ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
+	return found;
 }
 
 /*
@@ -183,7 +186,7 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 		spin_lock(&rc->busy_lock);
 		busy = busy_find(rc, first, last);
 		spin_unlock(&rc->busy_lock);
-		if (busy && busy->block == first) {
+		if (busy && busy->first <= first) {
 			if (may_split && last > first) {
 				dm_accept_partial_bio(bio, ((first + 1) << rc->block_shift) - sector);
 				sectors = bio_sectors(bio);
@@ -192,7 +195,7 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 			if (defer_bio(rc, bio, first, &ret))
 				goto out;
 		} else if (busy) {
-			last = busy->block - 1;
+			last = busy->first - 1;
 		}
 	}
 	ix = rcu_dereference(rc->index);

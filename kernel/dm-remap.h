@@ -28,12 +28,13 @@ enum remap_mode {
 	REMAP_FAIL,		/* a commit reached no copy */
 };
 
-/* Blocks being moved (or left ambiguous by a failed commit): bios wait or fail. */
+/* Ranges being moved (or left ambiguous by a failed commit): bios wait or fail. */
 #define REMAP_MAX_BUSY 16
 
 struct remap_busy {
-	u64 block;
-	bool failed;		/* commit failed: the block's place is unknown */
+	u64 first;		/* main blocks first..last */
+	u64 last;
+	bool failed;		/* commit failed: the blocks' place is unknown */
 };
 
 struct remap_pcpu {
@@ -81,7 +82,7 @@ struct remap_c {
 /* metadata.c */
 int remap_meta_open(struct remap_c *rc, char **error);
 void remap_meta_close(struct remap_c *rc);
-int remap_block(struct remap_c *rc, u64 block, struct dmr_out *o);
+int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o);
 int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o);
 int remap_commit(struct remap_c *rc, struct dmr_out *o);
 u32 remap_check(struct remap_c *rc, struct dmr_out *o);

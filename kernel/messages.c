@@ -188,8 +188,11 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 	struct dmr_msg msg;
 	struct dmr_out o;
 	const char *error;
+	char verb[24];
 	int r;
 
+	/* argv lives in the ioctl buffer the result is written to. */
+	strscpy(verb, argc ? argv[0] : "", sizeof(verb));
 	dmr_out_init(&o, result, maxlen);
 	r = dmr_msg_parse(argc, argv, ti->len, &msg, &error);
 	if (r) {
@@ -199,7 +202,8 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	switch (msg.verb) {
 	case DMR_MSG_REMAP:
-		r = remap_block(rc, msg.sector >> rc->block_shift, &o);
+		r = remap_range(rc, msg.sector >> rc->block_shift,
+				(msg.sector + msg.count - 1) >> rc->block_shift, &o);
 		break;
 	case DMR_MSG_UNREMAP:
 		r = remap_unremap_block(rc, msg.sector >> rc->block_shift, &o);
@@ -219,7 +223,7 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (r) {
 		DMWARN("%s: message \"%s\": %s", dm_device_name(dm_table_get_md(ti->table)),
-		       argv[0], o.len ? result : "failed");
+		       verb, o.len ? result : "failed");
 		return r == -EEXIST || r == -ENOENT ? -EINVAL : r;
 	}
 	return 1;

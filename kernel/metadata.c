@@ -163,24 +163,25 @@ static long inflight(struct remap_c *rc, unsigned int epoch)
 }
 
 /*
- * Hold bios off block: from here on map defers them. Then wait for the bios
- * already mapped, which may still be on their way to the block: after the
- * grace period every map that missed the busy entry has counted its bio in
- * the current epoch; switch epochs and wait for that one to drain.
+ * Hold bios off main blocks first..last: from here on map defers them. Then
+ * wait for the bios already mapped, which may still be on their way there:
+ * after the grace period every map that missed the busy entry has counted its
+ * bio in the current epoch; switch epochs and wait for that one to drain.
  */
-static int busy_add(struct remap_c *rc, u64 block)
+static int busy_add(struct remap_c *rc, u64 first, u64 last)
 {
 	unsigned int old;
 
-	spin_lock_irq(&rc->busy_lock);
+	spin_lock(&rc->busy_lock);
 	if (rc->nr_busy == REMAP_MAX_BUSY) {
-		spin_unlock_irq(&rc->busy_lock);
+		spin_unlock(&rc->busy_lock);
 		return -EBUSY;
 	}
-	rc->busy[rc->nr_busy].block = block;
+	rc->busy[rc->nr_busy].first = first;
+	rc->busy[rc->nr_busy].last = last;
 	rc->busy[rc->nr_busy].failed = false;
 	smp_store_release(&rc->nr_busy, rc->nr_busy + 1);
-	spin_unlock_irq(&rc->busy_lock);
+	spin_unlock(&rc->busy_lock);
 
 	synchronize_rcu();
 	old = rc->epoch;
@@ -190,16 +191,16 @@ static int busy_add(struct remap_c *rc, u64 block)
 	return 0;
 }
 
-/* Let bios to block go again (or fail them from now on, if failed). */
-static void busy_end(struct remap_c *rc, u64 block, bool failed)
+/* Let bios to the range starting at first go again (or fail them from now on). */
+static void busy_end(struct remap_c *rc, u64 first, bool failed)
 {
 	struct bio_list bios;
 	unsigned int i;
 
 	bio_list_init(&bios);
-	spin_lock_irq(&rc->busy_lock);
+	spin_lock(&rc->busy_lock);
 	for (i = 0; i < rc->nr_busy; i++)
-		if (rc->busy[i].block == block)
+		if (rc->busy[i].first == first)
 			break;
 	if (i < rc->nr_busy) {
 		if (failed) {
@@ -211,7 +212,7 @@ static void busy_end(struct remap_c *rc, u64 block, bool failed)
 	}
 	bio_list_merge(&bios, &rc->deferred);
 	bio_list_init(&rc->deferred);
-	spin_unlock_irq(&rc->busy_lock);
+	spin_unlock(&rc->busy_lock);
 	remap_resubmit_deferred(rc, &bios);
 }
 
@@ -240,104 +241,192 @@ static int writable(struct remap_c *rc, struct dmr_out *o)
 	return -EROFS;
 }
 
-/* Copy block from main to spare block b and make it durable. */
-static int copy_to_spare(struct remap_c *rc, u64 block, u32 b, int *read_error)
-{
-	size_t bytes = rc->table.block_size;
-	int r;
+/* One chunk of a remap: main blocks read together, then each to its spare block. */
+struct remap_job {
+	u64 first, last;
+	u32 *added;		/* spare blocks given in this job, for undo */
+	u32 nr_added;
+	u32 max_added;
+	u32 remapped, pending, already;
+	u32 spare_b;		/* spare block of the last block handled */
+	int read_error;		/* of the last block handled */
+};
 
-	*read_error = remap_dm_io(rc, rc->main->bdev, REQ_OP_READ,
-				  remap_block_sector(rc, block), rc->io.buf, bytes);
-	if (*read_error)
-		return 0;
-	r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
-			rc->io.buf, bytes);
-	if (!r)
-		r = blkdev_issue_flush(rc->spare->bdev);
-	return r;
-}
-
-int remap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
+static int remap_one(struct remap_c *rc, struct remap_job *job, u64 block, void *data,
+		     int read_error)
 {
-	u64 sector = remap_block_sector(rc, block);
-	const struct dmr_index_entry *e;
-	struct dmr_index_entry ne;
-	struct dmr_index *ix;
-	int r, read_error = 0, tries;
 	u32 b;
+	int r = -EIO, tries;
 
-	mutex_lock(&rc->lock);
-	r = writable(rc, o);
-	if (r)
-		goto out;
-	e = find_entry(rc, block);
-	if (e) {
-		dmr_out(o, "error: sector %llu is already %s\n", sector,
-			e->state == DMR_SLOT_REMAPPED ? "remapped" : "pending");
-		r = -EEXIST;
-		goto out;
-	}
-	r = busy_add(rc, block);
-	if (r) {
-		dmr_out(o, "error: too many blocks being moved\n");
-		goto out;
-	}
 	/* A spare block that fails the write is marked bad; try another. */
 	for (tries = 0; tries < 8; tries++) {
-		r = dmr_meta_add(&rc->meta, block, DMR_SLOT_REMAPPED, &b);
-		if (r) {
-			dmr_out(o, "error: no spare space\n");
-			goto out_busy;
-		}
-		r = copy_to_spare(rc, block, b, &read_error);
+		/* Room for every block and 64 bad ones: past that, give up. */
+		if (job->nr_added == job->max_added)
+			return -EIO;
+		r = dmr_meta_add(&rc->meta, block, read_error ? DMR_SLOT_PENDING :
+				 DMR_SLOT_REMAPPED, &b);
+		if (r)
+			return r;
+		job->added[job->nr_added++] = b;
+		if (read_error)
+			break;
+		r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
+				data, rc->table.block_size);
 		if (!r)
 			break;
 		DMWARN("spare block %u failed (error %d), marked bad", b, r);
 		dmr_meta_set_bad(&rc->meta, b);
 	}
-	if (r) {
-		dmr_out(o, "error: spare writes keep failing (error %d)\n", r);
-		goto out_commit_bad;
-	}
+	if (r)
+		return r;
+	job->spare_b = b;
+	job->read_error = read_error;
 	if (read_error)
-		dmr_meta_set_state(&rc->meta, b, DMR_SLOT_PENDING);
-	ne.main_block = block;
-	ne.spare_block = b;
-	ne.state = read_error ? DMR_SLOT_PENDING : DMR_SLOT_REMAPPED;
-	ix = dmr_index_update(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
-			      &ne, false);
-	if (!ix) {
-		dmr_meta_remove(&rc->meta, b);
-		dmr_out(o, "error: out of memory\n");
-		r = -ENOMEM;
-		goto out_commit_bad;
+		job->pending++;
+	else
+		job->remapped++;
+	return 0;
+}
+
+/* Copy every unmapped block of the job to a spare block; not yet durable. */
+static int remap_copy(struct remap_c *rc, struct remap_job *job, const struct dmr_index *ix)
+{
+	u32 bs = rc->table.block_size, per_chunk = rc->io.buf_pages * DMR_META_PAGE_SIZE / bs;
+	u64 c, b, n;
+	int r, read_error;
+	u8 *data;
+
+	for (c = job->first; c <= job->last; c += n) {
+		n = min_t(u64, per_chunk, job->last - c + 1);
+		/* One read for the chunk; if it fails, block by block to find which. */
+		read_error = remap_dm_io(rc, rc->main->bdev, REQ_OP_READ, remap_block_sector(rc, c),
+					 rc->io.buf, n * bs);
+		for (b = c; b < c + n; b++) {
+			if (dmr_index_first(ix, b, b)) {
+				job->already++;
+				continue;
+			}
+			data = (u8 *)rc->io.buf + (b - c) * bs;
+			r = read_error ? remap_dm_io(rc, rc->main->bdev, REQ_OP_READ,
+						     remap_block_sector(rc, b), data, bs) : 0;
+			r = remap_one(rc, job, b, data, r);
+			if (r)
+				return r;
+		}
 	}
-	if (!commit_locked(rc)) {
-		dmr_index_free(ix);
-		dmr_out(o, "error: metadata commit failed on every copy (%s); sector %llu now fails I/O\n",
-			rc->last_commit[0].why, sector);
-		busy_end(rc, block, true);
-		r = -EIO;
+	return 0;
+}
+
+static void remap_undo(struct remap_c *rc, struct remap_job *job)
+{
+	u32 i;
+
+	/* Blocks found bad stay bad; the others go back to the allocator. */
+	for (i = 0; i < job->nr_added; i++)
+		if (dmr_slot_state(rc->meta.slots[job->added[i]]) != DMR_SLOT_BAD)
+			dmr_meta_remove(&rc->meta, job->added[i]);
+	if (dmr_meta_nr_dirty(&rc->meta))
+		commit_locked(rc);
+}
+
+int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
+{
+	struct remap_job job = { .first = first, .last = last };
+	struct dmr_index *ix, *nix;
+	u64 b, need = 0, dup;
+	int r;
+
+	mutex_lock(&rc->lock);
+	ix = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
+	r = writable(rc, o);
+	if (r)
+		goto out;
+	for (b = first; b <= last; b++)
+		if (!dmr_index_first(ix, b, b))
+			need++;
+	if (first == last && !need) {
+		dmr_out(o, "error: sector %llu is already %s\n", remap_block_sector(rc, first),
+			dmr_index_first(ix, first, first)->state == DMR_SLOT_REMAPPED ?
+			"remapped" : "pending");
+		r = -EEXIST;
 		goto out;
 	}
-	publish_index(rc, ix);
-	atomic64_inc(&rc->manual_remaps);
-	if (read_error)
+	if (need > dmr_alloc_free(&rc->meta.alloc)) {
+		dmr_out(o, "error: no spare space: %llu blocks to remap, %u free\n",
+			need, dmr_alloc_free(&rc->meta.alloc));
+		r = -ENOSPC;
+		goto out;
+	}
+	if (!need) {
+		dmr_out(o, "remapped=0 pending=0 already=%llu\n", last - first + 1);
+		goto out;
+	}
+	/* Room for the blocks, and for some found bad along the way. */
+	job.max_added = need + 64;
+	job.added = kvmalloc_array(job.max_added, sizeof(u32), GFP_KERNEL);
+	if (!job.added) {
+		dmr_out(o, "error: out of memory\n");
+		r = -ENOMEM;
+		goto out;
+	}
+	r = busy_add(rc, first, last);
+	if (r) {
+		dmr_out(o, "error: too many ranges being moved\n");
+		goto out_free;
+	}
+	r = remap_copy(rc, &job, ix);
+	if (r == -ENOSPC) {
+		dmr_out(o, "error: no spare space (spare blocks failed on the way)\n");
+		goto out_undo;
+	}
+	if (r) {
+		dmr_out(o, "error: spare writes keep failing (error %d)\n", r);
+		goto out_undo;
+	}
+	/* The data is durable before any metadata names it. */
+	r = blkdev_issue_flush(rc->spare->bdev);
+	if (r) {
+		dmr_out(o, "error: flushing the spare failed (error %d)\n", r);
+		goto out_undo;
+	}
+	r = dmr_index_build(rc->meta.slots, rc->meta.nr_blocks,
+			    rc->meta.nr_remapped + rc->meta.nr_pending, &nix, &dup);
+	if (r) {
+		dmr_out(o, "error: out of memory\n");
+		r = -ENOMEM;
+		goto out_undo;
+	}
+	if (!commit_locked(rc)) {
+		dmr_index_free(nix);
+		dmr_out(o, "error: metadata commit failed on every copy (%s); sectors %llu-%llu now fail I/O\n",
+			rc->last_commit[0].why, remap_block_sector(rc, first),
+			remap_block_sector(rc, last + 1) - 1);
+		busy_end(rc, first, true);
+		r = -EIO;
+		goto out_free;
+	}
+	publish_index(rc, nix);
+	atomic64_add(job.remapped + job.pending, &rc->manual_remaps);
+	if (first != last)
+		dmr_out(o, "remapped=%u pending=%u already=%u\n", job.remapped, job.pending,
+			job.already);
+	else if (job.read_error)
 		dmr_out(o, "pending sector=%llu spare_sector=%llu: main read failed (error %d)\n",
-			sector, dmr_spare_sector(&rc->meta, b), read_error);
+			remap_block_sector(rc, first), dmr_spare_sector(&rc->meta, job.spare_b),
+			job.read_error);
 	else
-		dmr_out(o, "remapped sector=%llu spare_sector=%llu\n", sector,
-			dmr_spare_sector(&rc->meta, b));
+		dmr_out(o, "remapped sector=%llu spare_sector=%llu\n", remap_block_sector(rc, first),
+			dmr_spare_sector(&rc->meta, job.spare_b));
 	dm_table_event(rc->ti->table);
 	r = 0;
 	goto out_busy;
 
-out_commit_bad:
-	/* Spare blocks found bad are worth recording even when the remap failed. */
-	if (dmr_meta_nr_dirty(&rc->meta))
-		commit_locked(rc);
+out_undo:
+	remap_undo(rc, &job);
 out_busy:
-	busy_end(rc, block, false);
+	busy_end(rc, first, false);
+out_free:
+	kvfree(job.added);
 out:
 	mutex_unlock(&rc->lock);
 	return r;
@@ -391,7 +480,7 @@ int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = busy_add(rc, block);
+	r = busy_add(rc, block, block);
 	if (r) {
 		dmr_index_free(ix);
 		dmr_out(o, "error: too many blocks being moved\n");

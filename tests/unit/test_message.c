@@ -46,7 +46,8 @@ static void expect_error(const char *line, u64 dev, const char *error)
 static void test_good(void **state)
 {
 	(void)state;
-	expect_ok("remap 5", DEV, DMR_MSG_REMAP, 5, ~0ULL);
+	expect_ok("remap 5", DEV, DMR_MSG_REMAP, 5, 1);
+	expect_ok("remap 5 64", DEV, DMR_MSG_REMAP, 5, 64);
 	expect_ok("unremap 0", DEV, DMR_MSG_UNREMAP, 0, ~0ULL);
 	expect_ok("query 7", DEV, DMR_MSG_QUERY, 7, 1);
 	expect_ok("query 7 100", DEV, DMR_MSG_QUERY, 7, 100);
@@ -61,7 +62,7 @@ static void test_good(void **state)
 	expect_ok("check", DEV, DMR_MSG_CHECK, 0, ~0ULL);
 	expect_ok("commit", DEV, DMR_MSG_COMMIT, 0, ~0ULL);
 	expect_ok("help", DEV, DMR_MSG_HELP, 0, ~0ULL);
-	expect_ok("remap 007", DEV, DMR_MSG_REMAP, 7, ~0ULL);
+	expect_ok("remap 007", DEV, DMR_MSG_REMAP, 7, 1);
 	/* list counts entries, not sectors: any positive count. */
 	expect_ok("list 999999 18446744073709551615", DEV, DMR_MSG_LIST, 999999, ~0ULL);
 }
@@ -69,8 +70,8 @@ static void test_good(void **state)
 static void test_arg_counts(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "remap", "usage: remap <sector>" },
-		{ "remap 1 2", "usage: remap <sector>" },
+		{ "remap", "usage: remap <sector> [<sectors>]" },
+		{ "remap 1 2 3", "usage: remap <sector> [<sectors>]" },
 		{ "unremap", "usage: unremap <sector>" },
 		{ "unremap 1 1", "usage: unremap <sector>" },
 		{ "query", "usage: query <sector> [<sectors>]" },
@@ -106,7 +107,7 @@ static void test_numbers(void **state)
 		}
 		snprintf(line, sizeof(line), "%s 999999", verbs[v]);
 		expect_ok(line, DEV, (enum dmr_verb)(DMR_MSG_REMAP + v), 999999,
-			  v == 2 ? 1 : ~0ULL);
+			  v == 0 || v == 2 ? 1 : ~0ULL);
 		snprintf(line, sizeof(line), "%s 1000000", verbs[v]);
 		expect_error(line, DEV, "sector is beyond the end of the device");
 		snprintf(line, sizeof(line), "%s 18446744073709551615", verbs[v]);
@@ -124,16 +125,18 @@ static void test_numbers(void **state)
 	}
 	expect_error("query 1 0", DEV, "count is not a positive decimal number");
 	expect_error("list 1 0", DEV, "count is not a positive decimal number");
+	expect_error("remap 1 0", DEV, "count is not a positive decimal number");
+	expect_error("remap 999999 2", DEV, "range goes beyond the end of the device");
 	/* A query must stay inside the device, and must not wrap around. */
 	expect_ok("query 999999 1", DEV, DMR_MSG_QUERY, 999999, 1);
 	expect_ok("query 0 1000000", DEV, DMR_MSG_QUERY, 0, 1000000);
 	expect_ok("query 1 999999", DEV, DMR_MSG_QUERY, 1, 999999);
-	expect_error("query 999999 2", DEV, "query range goes beyond the end of the device");
-	expect_error("query 0 1000001", DEV, "query range goes beyond the end of the device");
-	expect_error("query 1 18446744073709551615", DEV, "query range goes beyond the end of the device");
-	expect_error("query 500000 18446744073709051617", DEV, "query range goes beyond the end of the device");
+	expect_error("query 999999 2", DEV, "range goes beyond the end of the device");
+	expect_error("query 0 1000001", DEV, "range goes beyond the end of the device");
+	expect_error("query 1 18446744073709551615", DEV, "range goes beyond the end of the device");
+	expect_error("query 500000 18446744073709051617", DEV, "range goes beyond the end of the device");
 	expect_ok("query 18446744073709551614 1", ~0ULL, DMR_MSG_QUERY, ~0ULL - 1, 1);
-	expect_error("query 18446744073709551614 2", ~0ULL, "query range goes beyond the end of the device");
+	expect_error("query 18446744073709551614 2", ~0ULL, "range goes beyond the end of the device");
 }
 
 static void test_verbs(void **state)

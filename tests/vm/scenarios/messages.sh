@@ -12,7 +12,7 @@ golden() {
 	expect_eq "$got" "$(printf "$GOLDEN")" "reply to '$*'"
 	echo "ok: $*"
 }
-GOLDEN='remap <sector>\nunremap <sector>\nquery <sector> [<sectors>]\nlist [<sector> [<count>]]\ncount\nstats\nreservation_stats\nallocation_map\nmetadata_locations\ncheck\ncommit\nhelp' golden help
+GOLDEN='remap <sector> [<sectors>]\nunremap <sector>\nquery <sector> [<sectors>]\nlist [<sector> [<count>]]\ncount\nstats\nreservation_stats\nallocation_map\nmetadata_locations\ncheck\ncommit\nhelp' golden help
 GOLDEN='strategy=small\ncopies=2\ncopy_blocks=2\nblocks=256\nreserved=4\nused=0\nbad=0\nfree=252' golden reservation_stats
 GOLDEN='copy=0 block=0 blocks=2 sector=0 sectors=16 state=ok generation=1\ncopy=1 block=2 blocks=2 sector=16 sectors=16 state=ok generation=1' golden metadata_locations
 GOLDEN='0-3 reserved\n4-255 free' golden allocation_map
@@ -44,8 +44,8 @@ GOLDEN='remapped=1 pending=0' golden count
 msg_refused r "already remapped" remap 131064
 msg_refused r "is not remapped" unremap 8
 msg_refused r "unknown message verb" frobnicate
-msg_refused r "usage: remap <sector>" remap
-msg_refused r "usage: remap <sector>" remap 1 2
+msg_refused r "usage: remap <sector> [<sectors>]" remap
+msg_refused r "usage: remap <sector> [<sectors>]" remap 1 2 3
 msg_refused r "usage: unremap <sector>" unremap
 msg_refused r "usage: query <sector> [<sectors>]" query
 msg_refused r "usage: query <sector> [<sectors>]" query 1 2 3
@@ -61,15 +61,25 @@ msg_refused r "sector is beyond the end of the device" list 131072
 msg_refused r "sector is not a decimal number" list 99999999999999999999
 msg_refused r "count is not a positive decimal number" query 0 0
 msg_refused r "count is not a positive decimal number" list 0 many
-msg_refused r "query range goes beyond the end of the device" query 131071 2
+msg_refused r "range goes beyond the end of the device" query 131071 2
 # Nothing above changed the metadata.
 GOLDEN='remapped=1 pending=0' golden count
+GOLDEN='ok' golden check
+# Ranges: every block touching [sector, sector + sectors), one commit.
+GOLDEN='remapped=3 pending=0 already=0' golden remap 64 24
+GOLDEN='remapped=2 pending=0 already=3' golden remap 70 30
+GOLDEN='remapped=0 pending=0 already=2' golden remap 64 16
+GOLDEN='remapped=6 pending=0' golden count
+msg_refused r "no spare space: 16378 blocks to remap, 246 free" remap 0 131072
+msg_refused r "range goes beyond the end of the device" remap 131064 9
+msg_refused r "count is not a positive decimal number" remap 0 0
+GOLDEN='remapped=6 pending=0' golden count
 GOLDEN='ok' golden check
 remove r
 
 # read_only: reports work, changes are refused.
 create ro "$(remap_table 131072 "$main" "$spare" 0 2048 block_size 4096 read_only)"
-expect_eq "$(msg ro count)" "remapped=1 pending=0" "count read-only"
+expect_eq "$(msg ro count)" "remapped=6 pending=0" "count read-only"
 msg_refused ro "metadata is ro (table option read_only)" remap 0
 msg_refused ro "metadata is ro (table option read_only)" unremap 131064
 msg_refused ro "metadata is ro (table option read_only)" commit
