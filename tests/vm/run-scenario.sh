@@ -8,6 +8,9 @@
 #   # disks: <size>[:4k] ...   virtio disks, vda first; :4k = 4 KiB logical blocks
 #   # timeout: <seconds>       in-guest watchdog; the host allows 60 s more
 #   # boots: <n>               boot n times on the same disk images (DMR_BOOT=1..n)
+#   # host-check: <disk> <spare_start> <spare_len>
+#                              after the last boot, `dmremap check` (the host's
+#                              sanitizer build) on that disk's image must pass
 # usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
 set -u
 kver=$1 kdir=$2 initrd=$3 script=$4 work=$5
@@ -71,6 +74,15 @@ while [ "$boot" -le "$boots" ]; do
 	[ "$verdict" = PASS ] || break
 	boot=$((boot + 1))
 done
+hostcheck=$(header host-check)
+if [ "$verdict" = PASS ] && [ -n "$hostcheck" ]; then
+	# shellcheck disable=SC2086
+	set -- $hostcheck
+	if ! "${DMREMAP:-$(dirname "$0")/../../build/san/dmremap}" check "$work/disk$(($1 - 1)).img" "$2" "$3" \
+		> "$work/host-check.log" 2>&1; then
+		verdict=FAIL why="host-side dmremap check: $(tail -n 1 "$work/host-check.log"); "
+	fi
+fi
 secs=$(($(date +%s) - start))
 if [ "$verdict" = PASS ]; then
 	echo "PASS vm/$kver/$name (${secs}s)"

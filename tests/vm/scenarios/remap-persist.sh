@@ -4,6 +4,7 @@
 # writes the data back to main.
 # disks: 64M 16M 1M
 # boots: 2
+# host-check: 2 0 32768
 # timeout: 120
 . /lib/dmr-test.sh
 load_remap

@@ -4,6 +4,7 @@
 # ok in the kernel and offline.
 # disks: 64M 256M 1M
 # boots: 2
+# host-check: 2 0 524288
 # timeout: 600
 . /lib/dmr-test.sh
 load_remap

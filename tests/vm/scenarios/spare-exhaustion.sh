@@ -4,6 +4,7 @@
 # remapped block holds its data.
 # disks: 64M 16M
 # timeout: 300
+# host-check: 2 0 2048
 . /lib/dmr-test.sh
 load_remap
 main=$(disk 1) spare=$(disk 2)
