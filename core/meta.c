@@ -105,6 +105,8 @@ enum dmr_sb_verdict dmr_sb_decode(const void *page, const struct dmr_geometry *w
 	    sb->geo.spare_len % (sb->geo.block_size >> 9) ||
 	    sb->geo.spare_start % (sb->geo.block_size >> 9) ||
 	    !sb->geo.main_len || sb->geo.main_len % (sb->geo.block_size >> 9) ||
+	    sb->geo.main_len / (sb->geo.block_size >> 9) > DMR_SLOT_MAIN_MASK ||
+	    sb->geo.spare_start + sb->geo.spare_len < sb->geo.spare_start ||
 	    dmr_placement(sb->geo.spare_len, sb->geo.block_size, &p, &perr)) {
 		snprintf(err, errlen, "superblock geometry is invalid (block_size %u, spare %llu+%llu, main_len %llu)",
 			 sb->geo.block_size, (unsigned long long)sb->geo.spare_start,
@@ -161,6 +163,11 @@ int dmr_meta_init(struct dmr_meta *m, const struct dmr_geometry *geo,
 	}
 	if (dmr_placement(geo->spare_len, geo->block_size, &m->place, &perr)) {
 		snprintf(err, errlen, "%s", perr);
+		return -EINVAL;
+	}
+	/* A slot holds the main block in 60 bits. */
+	if (geo->main_len / (geo->block_size >> 9) > DMR_SLOT_MAIN_MASK) {
+		snprintf(err, errlen, "main device too large: at most 2^60 blocks");
 		return -EINVAL;
 	}
 	m->main_blocks = geo->main_len / (geo->block_size >> 9);
@@ -310,9 +317,13 @@ static int check_page(const struct dmr_meta *m, u32 index, const void *page,
 			 index, le32_to_cpu(d->crc), crc);
 		return -EINVAL;
 	}
-	if (le32_to_cpu(d->index) != index || d->reserved) {
+	if (le32_to_cpu(d->index) != index) {
 		snprintf(err, errlen, "slot page %u: header says page %u", index,
 			 le32_to_cpu(d->index));
+		return -EINVAL;
+	}
+	if (d->reserved) {
+		snprintf(err, errlen, "slot page %u: reserved header field is not zero", index);
 		return -EINVAL;
 	}
 	for (i = 0; i < DMR_SLOTS_PER_PAGE; i++) {
