@@ -14,7 +14,7 @@ static const struct {
 	const char *name;
 	unsigned int min_args, max_args;
 } verbs[] = {
-	[DMR_MSG_REMAP] = { "remap", 1, 1 },
+	[DMR_MSG_REMAP] = { "remap", 1, 2 },
 	[DMR_MSG_UNREMAP] = { "unremap", 1, 1 },
 	[DMR_MSG_QUERY] = { "query", 1, 2 },
 	[DMR_MSG_LIST] = { "list", 0, 2 },
@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (argc > 2 && (dmr_parse_u64(argv[2], &v) || v != msg.count))
 		abort();
-	if (msg.verb == DMR_MSG_QUERY && (!msg.count || msg.count > dev - msg.sector))
+	if ((msg.verb == DMR_MSG_QUERY || msg.verb == DMR_MSG_REMAP) &&
+	    (!msg.count || msg.count > dev - msg.sector))
 		abort();
 	if (msg.verb == DMR_MSG_LIST && !msg.count)
 		abort();
