@@ -14,7 +14,8 @@ const char dmr_msg_help[] =
 	"metadata_locations\n"
 	"check\n"
 	"commit\n"
-	"help\n";
+	"help\n"
+	"set auto_remap on|off\n";
 
 static const struct {
 	const char *name;
@@ -34,6 +35,7 @@ static const struct {
 	{ "check", DMR_MSG_CHECK, 0, 0, "usage: check" },
 	{ "commit", DMR_MSG_COMMIT, 0, 0, "usage: commit" },
 	{ "help", DMR_MSG_HELP, 0, 0, "usage: help" },
+	{ "set", DMR_MSG_SET, 2, 2, "usage: set auto_remap on|off" },
 };
 
 int dmr_msg_parse(unsigned int argc, char **argv, u64 dev_sectors,
@@ -57,6 +59,18 @@ int dmr_msg_parse(unsigned int argc, char **argv, u64 dev_sectors,
 	if (argc - 1 < verbs[i].min_args || argc - 1 > verbs[i].max_args) {
 		*error = verbs[i].usage;
 		return -EINVAL;
+	}
+	if (msg->verb == DMR_MSG_SET) {
+		if (strcmp(argv[1], "auto_remap")) {
+			*error = "unknown key (known: auto_remap)";
+			return -EINVAL;
+		}
+		if (strcmp(argv[2], "on") && strcmp(argv[2], "off")) {
+			*error = "auto_remap takes on or off";
+			return -EINVAL;
+		}
+		msg->value = !strcmp(argv[2], "on");
+		return 0;
 	}
 	msg->count = msg->verb == DMR_MSG_QUERY || msg->verb == DMR_MSG_REMAP ? 1 : ~0ULL;
 	if (argc > 1) {

@@ -22,12 +22,14 @@ enum dmr_verb {
 	DMR_MSG_CHECK,
 	DMR_MSG_COMMIT,
 	DMR_MSG_HELP,
+	DMR_MSG_SET,
 };
 
 struct dmr_msg {
 	enum dmr_verb verb;
 	u64 sector;		/* remap, unremap, query, list: first sector */
 	u64 count;		/* remap, query: sectors; list: at most this many entries */
+	bool value;		/* set auto_remap on|off */
 };
 
 /* One line per verb, as `help` prints it. */

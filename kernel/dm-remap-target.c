@@ -17,14 +17,9 @@
 #include "dm-remap.h"
 #include "crc32c.h"
 
-/* Per bio: which epoch counted it (see busy_add() in metadata.c). */
-struct remap_bio {
-	bool counted;
-	unsigned int epoch;
-};
-
 static void remap_free(struct dm_target *ti, struct remap_c *rc)
 {
+	remap_auto_exit(rc);
 	remap_meta_close(rc);
 	free_percpu(rc->pcpu);
 	if (rc->spare)
@@ -97,6 +92,11 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	rc->table.spare_dev = NULL;
 	rc->block_shift = ilog2(rc->table.block_size >> SECTOR_SHIFT);
 
+	r = remap_auto_init(rc);
+	if (r) {
+		ti->error = "Cannot create the remap worker";
+		goto bad;
+	}
 	r = remap_meta_open(rc, &err);
 	if (r) {
 		ti->error = err;
@@ -178,9 +178,11 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	struct remap_busy *busy;
 	int ret = DM_MAPIO_REMAPPED;
 	u32 spare_block = 0;
-	bool to_spare = false;
+	bool to_spare = false, to_worker = false;
+	bool write = bio_op(bio) == REQ_OP_WRITE;
 
 	pb->counted = false;
+	pb->handled = false;
 	rcu_read_lock();
 	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
 		spin_lock(&rc->busy_lock);
@@ -200,14 +202,19 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	}
 	ix = rcu_dereference(rc->index);
 	e = dmr_index_first(ix, first, last);
-	/* Pending blocks keep their data on main until they are rewritten. */
-	while (e && e->state != DMR_SLOT_REMAPPED) {
+	/*
+	 * Pending blocks keep their data on main until they are rewritten: a
+	 * write to one goes to the worker, which puts it on the spare.
+	 */
+	while (e && e->state != DMR_SLOT_REMAPPED &&
+	       !(write && e->state == DMR_SLOT_PENDING)) {
 		e++;
 		if (e == ix->e + ix->count || e->main_block > last)
 			e = NULL;
 	}
 	if (e && e->main_block == first) {
-		to_spare = true;
+		to_spare = e->state == DMR_SLOT_REMAPPED;
+		to_worker = !to_spare;
 		spare_block = e->spare_block;
 		last = first;
 	} else if (e) {
@@ -220,6 +227,14 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 			goto out;
 		}
 		dm_accept_partial_bio(bio, n);
+	}
+	pb->block = first;
+	pb->to_spare = to_spare;
+	if (to_worker) {
+		pb->iter = bio->bi_iter;
+		remap_queue_pending_write(rc, bio);
+		ret = DM_MAPIO_SUBMITTED;
+		goto out;
 	}
 	if (to_spare) {
 		/* Cannot happen: the allocator never hands out a copy's block. */
@@ -242,6 +257,7 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 		bio_set_dev(bio, rc->main->bdev);
 		bio->bi_iter.bi_sector = sector;
 	}
+	pb->iter = bio->bi_iter;
 	pb->epoch = READ_ONCE(rc->epoch);
 	pb->counted = true;
 	this_cpu_inc(rc->pcpu->inflight[pb->epoch]);
@@ -277,6 +293,7 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 		struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 
 		pb->counted = false;
+		pb->handled = false;
 		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
 			    rc->spare->bdev : rc->main->bdev);
 		return DM_MAPIO_REMAPPED;
@@ -289,15 +306,23 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *err
 	struct remap_c *rc = ti->private;
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 
-	if (pb->counted)
+	if (pb->counted) {
 		this_cpu_dec(rc->pcpu->inflight[pb->epoch]);
-	if (*error && bio_sectors(bio)) {
-		if (op_is_write(bio_op(bio)))
-			atomic64_inc(&rc->write_errors);
-		else
-			atomic64_inc(&rc->read_errors);
+		pb->counted = false;
 	}
-	return DM_ENDIO_DONE;
+	/* Completed by the worker, with its final status. */
+	if (pb->handled || !bio_sectors(bio))
+		return DM_ENDIO_DONE;
+	if (!*error) {
+		if (bio_op(bio) == REQ_OP_READ && !pb->to_spare && READ_ONCE(rc->meta.nr_pending))
+			remap_note_good_read(rc, pb->block, bio);
+		return DM_ENDIO_DONE;
+	}
+	if (op_is_write(bio_op(bio)))
+		atomic64_inc(&rc->write_errors);
+	else
+		atomic64_inc(&rc->read_errors);
+	return remap_io_error(rc, bio, *error);
 }
 
 static void remap_status(struct dm_target *ti, status_type_t type,
@@ -310,7 +335,7 @@ static void remap_status(struct dm_target *ti, status_type_t type,
 	switch (type) {
 	case STATUSTYPE_INFO:
 		/* Fields are documented in docs/target.md and only grow at the end. */
-		DMEMIT("%u.%u.%u %s %u %u/%u %u %u %lld %lld %u/%u %llu",
+		DMEMIT("%u.%u.%u %s %u %u/%u %u %u %lld %lld %u/%u %llu %lld %lld %u %lld",
 		       ti->type->version[0], ti->type->version[1], ti->type->version[2],
 		       remap_mode_name(READ_ONCE(rc->mode)), rc->table.block_size,
 		       READ_ONCE(a->nr_used) + READ_ONCE(a->nr_bad), a->nr_blocks - a->nr_reserved,
@@ -318,7 +343,11 @@ static void remap_status(struct dm_target *ti, status_type_t type,
 		       (long long)atomic64_read(&rc->read_errors),
 		       (long long)atomic64_read(&rc->write_errors),
 		       hweight32(READ_ONCE(rc->meta.copies_ok)), rc->meta.place.copies,
-		       (unsigned long long)READ_ONCE(rc->meta.generation));
+		       (unsigned long long)READ_ONCE(rc->meta.generation),
+		       (long long)atomic64_read(&rc->auto_remaps),
+		       (long long)atomic64_read(&rc->manual_remaps),
+		       READ_ONCE(a->nr_bad),
+		       (long long)atomic64_read(&rc->path_errors));
 		break;
 	case STATUSTYPE_TABLE:
 		dmr_table_format(&rc->table, rc->main->name, rc->spare->name,

@@ -37,6 +37,17 @@ struct remap_busy {
 	bool failed;		/* commit failed: the blocks' place is unknown */
 };
 
+/* Per bio. */
+struct remap_bio {
+	bool counted;		/* in inflight[epoch] (see busy_wait()) */
+	bool handled;		/* completed by the worker: end_io passes it on */
+	bool to_spare;		/* mapped to its block's spare block */
+	unsigned int epoch;
+	blk_status_t error;	/* the failure the worker handles */
+	u64 block;		/* first main block */
+	struct bvec_iter iter;	/* as mapped: the worker reads the data with it */
+};
+
 struct remap_pcpu {
 	long inflight[2];	/* bios mapped in each epoch, not yet completed */
 };
@@ -68,10 +79,24 @@ struct remap_c {
 	unsigned int epoch;
 	struct remap_pcpu __percpu *pcpu;
 
+	/* Automatic remapping (autoremap.c). */
+	bool auto_remap;
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	spinlock_t work_lock;
+	struct bio_list failed;		/* failed bios the worker handles */
+	struct bio_list pending_writes;	/* writes to pending blocks */
+	u64 good_reads[16];		/* pending blocks read fine from main */
+	unsigned int nr_good_reads;
+	bool low_spare;			/* below the threshold, event sent */
+
 	atomic64_t read_errors;
 	atomic64_t write_errors;
 	atomic64_t refused_bios;	/* would have gone into a metadata copy */
 	atomic64_t manual_remaps;
+	atomic64_t auto_remaps;
+	atomic64_t path_errors;		/* passed through, no spare used */
+	atomic64_t pending_cleared;
 	atomic64_t unremaps;
 	atomic64_t commits;
 	atomic64_t commit_failures;
@@ -88,6 +113,26 @@ int remap_commit(struct remap_c *rc, struct dmr_out *o);
 u32 remap_check(struct remap_c *rc, struct dmr_out *o);
 void remap_resubmit_deferred(struct remap_c *rc, struct bio_list *bios);
 int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split);
+
+/* metadata.c, for autoremap.c */
+int busy_insert(struct remap_c *rc, u64 first, u64 last);
+void busy_wait(struct remap_c *rc);
+void busy_end(struct remap_c *rc, u64 first, bool failed);
+u32 commit_locked(struct remap_c *rc);
+int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
+		u64 sector, void *buf, size_t bytes);
+void publish_index(struct remap_c *rc, struct dmr_index *ix);
+
+/* autoremap.c */
+extern unsigned int remap_read_retries;
+extern unsigned int remap_low_spare_percent;
+extern bool remap_auto_default;
+int remap_auto_init(struct remap_c *rc);
+void remap_auto_exit(struct remap_c *rc);
+int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error);
+void remap_note_good_read(struct remap_c *rc, u64 first, struct bio *bio);
+void remap_queue_pending_write(struct remap_c *rc, struct bio *bio);
+void remap_check_low_spare(struct remap_c *rc);
 
 /* messages.c */
 int remap_message(struct dm_target *ti, unsigned int argc, char **argv,

@@ -33,11 +33,16 @@ void remap_show_stats(struct remap_c *rc, struct dmr_out *o)
 		rc->meta.nr_pending, a->nr_bad);
 	dmr_out(o, "spare_used=%u\nspare_total=%u\nspare_free=%u\n",
 		a->nr_used + a->nr_bad, a->nr_blocks - a->nr_reserved, dmr_alloc_free(a));
-	dmr_out(o, "read_errors=%lld\nwrite_errors=%lld\nmanual_remaps=%lld\nunremaps=%lld\n",
+	dmr_out(o, "read_errors=%lld\nwrite_errors=%lld\npath_errors=%lld\n",
 		(long long)atomic64_read(&rc->read_errors),
 		(long long)atomic64_read(&rc->write_errors),
+		(long long)atomic64_read(&rc->path_errors));
+	dmr_out(o, "auto_remap=%s\nauto_remaps=%lld\nmanual_remaps=%lld\nunremaps=%lld\npending_cleared=%lld\n",
+		READ_ONCE(rc->auto_remap) ? "on" : "off",
+		(long long)atomic64_read(&rc->auto_remaps),
 		(long long)atomic64_read(&rc->manual_remaps),
-		(long long)atomic64_read(&rc->unremaps));
+		(long long)atomic64_read(&rc->unremaps),
+		(long long)atomic64_read(&rc->pending_cleared));
 	dmr_out(o, "commits=%lld\ncommit_failures=%lld\nrefused_bios=%lld\n",
 		(long long)atomic64_read(&rc->commits),
 		(long long)atomic64_read(&rc->commit_failures),
@@ -216,6 +221,11 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 		break;
 	case DMR_MSG_HELP:
 		dmr_out(&o, "%s", dmr_msg_help);
+		break;
+	case DMR_MSG_SET:
+		/* The only key so far: auto_remap. */
+		WRITE_ONCE(rc->auto_remap, msg.value);
+		dmr_out(&o, "auto_remap=%s\n", msg.value ? "on" : "off");
 		break;
 	default:
 		r = run_locked(rc, &msg, &o);

@@ -15,8 +15,8 @@
 /* 256 KiB of scratch: activation reads a copy in runs of this size. */
 #define REMAP_IO_PAGES 64
 
-static int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
-		       u64 sector, void *buf, size_t bytes)
+int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
+		u64 sector, void *buf, size_t bytes)
 {
 	struct dm_io_region where = {
 		.bdev = bdev,
@@ -136,7 +136,7 @@ void remap_meta_close(struct remap_c *rc)
 }
 
 /* Publish a new index; readers of the old one finish before it is freed. */
-static void publish_index(struct remap_c *rc, struct dmr_index *ix)
+void publish_index(struct remap_c *rc, struct dmr_index *ix)
 {
 	struct dmr_index *old = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
 
@@ -163,15 +163,14 @@ static long inflight(struct remap_c *rc, unsigned int epoch)
 }
 
 /*
- * Hold bios off main blocks first..last: from here on map defers them. Then
- * wait for the bios already mapped, which may still be on their way there:
- * after the grace period every map that missed the busy entry has counted its
- * bio in the current epoch; switch epochs and wait for that one to drain.
+ * Hold bios off main blocks first..last (busy_insert): from here on map
+ * defers them. Then wait for the bios already mapped, which may still be on
+ * their way there (busy_wait): after the grace period every map that missed
+ * the busy entry has counted its bio in the current epoch; switch epochs and
+ * wait for that one to drain.
  */
-static int busy_add(struct remap_c *rc, u64 first, u64 last)
+int busy_insert(struct remap_c *rc, u64 first, u64 last)
 {
-	unsigned int old;
-
 	spin_lock(&rc->busy_lock);
 	if (rc->nr_busy == REMAP_MAX_BUSY) {
 		spin_unlock(&rc->busy_lock);
@@ -182,17 +181,31 @@ static int busy_add(struct remap_c *rc, u64 first, u64 last)
 	rc->busy[rc->nr_busy].failed = false;
 	smp_store_release(&rc->nr_busy, rc->nr_busy + 1);
 	spin_unlock(&rc->busy_lock);
+	return 0;
+}
+
+void busy_wait(struct remap_c *rc)
+{
+	unsigned int old;
 
 	synchronize_rcu();
 	old = rc->epoch;
 	WRITE_ONCE(rc->epoch, !old);
 	while (inflight(rc, old) > 0)
 		msleep(1);
-	return 0;
+}
+
+static int busy_add(struct remap_c *rc, u64 first, u64 last)
+{
+	int r = busy_insert(rc, first, last);
+
+	if (!r)
+		busy_wait(rc);
+	return r;
 }
 
 /* Let bios to the range starting at first go again (or fail them from now on). */
-static void busy_end(struct remap_c *rc, u64 first, bool failed)
+void busy_end(struct remap_c *rc, u64 first, bool failed)
 {
 	struct bio_list bios;
 	unsigned int i;
@@ -216,7 +229,7 @@ static void busy_end(struct remap_c *rc, u64 first, bool failed)
 	remap_resubmit_deferred(rc, &bios);
 }
 
-static u32 commit_locked(struct remap_c *rc)
+u32 commit_locked(struct remap_c *rc)
 {
 	u32 ok = dmr_store_commit(&rc->meta, &rc->io, rc->last_commit);
 

@@ -26,6 +26,7 @@ static const struct {
 	[DMR_MSG_CHECK] = { "check", 0, 0 },
 	[DMR_MSG_COMMIT] = { "commit", 0, 0 },
 	[DMR_MSG_HELP] = { "help", 0, 0 },
+	[DMR_MSG_SET] = { "set", 2, 2 },
 };
 
 static unsigned int split(char *s, char **argv)
@@ -66,6 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strcmp(argv[0], verbs[msg.verb].name) ||
 	    argc - 1 < verbs[msg.verb].min_args || argc - 1 > verbs[msg.verb].max_args)
 		abort();
+	if (msg.verb == DMR_MSG_SET) {
+		/* Only "set auto_remap on|off", word for word. */
+		if (strcmp(argv[1], "auto_remap") || strcmp(argv[2], msg.value ? "on" : "off"))
+			abort();
+		return 0;
+	}
 	if (argc > 1 && (dmr_parse_u64(argv[1], &v) || v != msg.sector || msg.sector >= dev))
 		abort();
 	if (argc > 2 && (dmr_parse_u64(argv[2], &v) || v != msg.count))

@@ -85,10 +85,31 @@ static void test_arg_counts(void **state)
 		{ "check 0", "usage: check" },
 		{ "commit now", "usage: commit" },
 		{ "help me", "usage: help" },
+		{ "set", "usage: set auto_remap on|off" },
+		{ "set auto_remap", "usage: set auto_remap on|off" },
+		{ "set auto_remap on now", "usage: set auto_remap on|off" },
 	};
 	(void)state;
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++)
 		expect_error(bad[i][0], DEV, bad[i][1]);
+}
+
+static void test_set(void **state)
+{
+	struct dmr_msg msg;
+	const char *err = NULL;
+	char line[64];
+	(void)state;
+	strcpy(line, "set auto_remap on");
+	assert_int_equal(parse(line, DEV, &msg, &err), 0);
+	assert_int_equal(msg.verb, DMR_MSG_SET);
+	assert_true(msg.value);
+	strcpy(line, "set auto_remap off");
+	assert_int_equal(parse(line, DEV, &msg, &err), 0);
+	assert_false(msg.value);
+	expect_error("set auto_remap yes", DEV, "auto_remap takes on or off");
+	expect_error("set auto_remap ON", DEV, "auto_remap takes on or off");
+	expect_error("set read_retries 3", DEV, "unknown key (known: auto_remap)");
 }
 
 static void test_numbers(void **state)
@@ -147,7 +168,7 @@ static void test_verbs(void **state)
 	static const char *const names[] = {
 		"remap", "unremap", "query", "list", "count", "stats", "reservation_stats",
 		"allocation_map", "metadata_locations", "check", "commit", "help",
-	};
+	};	/* set: test_set */
 	const char *h = dmr_msg_help;
 	unsigned int lines = 0;
 	char line[64];
@@ -179,7 +200,7 @@ static void test_verbs(void **state)
 		h = strchr(h, '\n') + 1;
 		lines++;
 	}
-	assert_int_equal(*h, 0);
+	assert_string_equal(h, "set auto_remap on|off\n");
 	assert_int_equal(lines, DMR_MSG_HELP + 1);
 }
 
@@ -189,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_arg_counts),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_verbs),
 	};
 	return cmocka_run_group_tests_name("message", tests, NULL, NULL);

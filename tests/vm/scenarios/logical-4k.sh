@@ -8,7 +8,7 @@ main=$(disk 1) spare=$(disk 2)
 expect_eq "$(blockdev --getss "$main")" 4096 "main logical block size"
 create r "$(remap_table 131072 "$main" "$spare" 0 32768)"
 expect_eq "$(blockdev --getss /dev/mapper/r)" 4096 "remap logical block size"
-expect_eq "$(dmsetup status r)" "0 131072 remap 4.0.0 rw 4096 0/4076 0 0 0 0 2/2 1" "status"
+expect_eq "$(dmsetup status r)" "0 131072 remap 4.0.0 rw 4096 0/4076 0 0 0 0 2/2 1 0 0 0 0" "status"
 expect_eq "$(dmsetup table r | awk '{ print $8, $9, $10 }')" "2 block_size 4096" "table options"
 pattern /tmp/p 12288
 write_direct /dev/mapper/r 40960 /tmp/p

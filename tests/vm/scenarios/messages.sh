@@ -12,7 +12,7 @@ golden() {
 	expect_eq "$got" "$(printf "$GOLDEN")" "reply to '$*'"
 	echo "ok: $*"
 }
-GOLDEN='remap <sector> [<sectors>]\nunremap <sector>\nquery <sector> [<sectors>]\nlist [<sector> [<count>]]\ncount\nstats\nreservation_stats\nallocation_map\nmetadata_locations\ncheck\ncommit\nhelp' golden help
+GOLDEN='remap <sector> [<sectors>]\nunremap <sector>\nquery <sector> [<sectors>]\nlist [<sector> [<count>]]\ncount\nstats\nreservation_stats\nallocation_map\nmetadata_locations\ncheck\ncommit\nhelp\nset auto_remap on|off' golden help
 GOLDEN='strategy=small\ncopies=2\ncopy_blocks=2\nblocks=256\nreserved=4\nused=0\nbad=0\nfree=252' golden reservation_stats
 GOLDEN='copy=0 block=0 blocks=2 sector=0 sectors=16 state=ok generation=1\ncopy=1 block=2 blocks=2 sector=16 sectors=16 state=ok generation=1' golden metadata_locations
 GOLDEN='0-3 reserved\n4-255 free' golden allocation_map
@@ -30,8 +30,8 @@ GOLDEN='sector=8 state=remapped spare_sector=32' golden list 0 1
 GOLDEN='0-3 reserved\n4-5 used\n6-255 free' golden allocation_map
 GOLDEN='generation=4' golden commit
 GOLDEN='ok' golden check
-GOLDEN='mode=rw\nblock_size=4096\nremapped=2\npending=0\nbad=0\nspare_used=2\nspare_total=252\nspare_free=250\nread_errors=0\nwrite_errors=0\nmanual_remaps=2\nunremaps=0\ncommits=3\ncommit_failures=0\nrefused_bios=0\ngeneration=4\ncopies_ok=2\ncopies=2' golden stats
-expect_eq "$(dmsetup status r)" "0 131072 remap 4.0.0 rw 4096 2/252 2 0 0 0 2/2 4" "status"
+GOLDEN='mode=rw\nblock_size=4096\nremapped=2\npending=0\nbad=0\nspare_used=2\nspare_total=252\nspare_free=250\nread_errors=0\nwrite_errors=0\npath_errors=0\nauto_remap=on\nauto_remaps=0\nmanual_remaps=2\nunremaps=0\npending_cleared=0\ncommits=3\ncommit_failures=0\nrefused_bios=0\ngeneration=4\ncopies_ok=2\ncopies=2' golden stats
+expect_eq "$(dmsetup status r)" "0 131072 remap 4.0.0 rw 4096 2/252 2 0 0 0 2/2 4 0 2 0 0" "status"
 # debugfs carries the same reports.
 dbg=/sys/kernel/debug/dm-remap/$(dm_blk r)
 expect_eq "$(cat "$dbg/reservation_stats")" "$(msg r reservation_stats)" "debugfs reservation_stats"
@@ -75,6 +75,12 @@ msg_refused r "range goes beyond the end of the device" remap 131064 9
 msg_refused r "count is not a positive decimal number" remap 0 0
 GOLDEN='remapped=6 pending=0' golden count
 GOLDEN='ok' golden check
+GOLDEN='auto_remap=off' golden set auto_remap off
+msg r stats | grep -qx auto_remap=off || fail "stats after set auto_remap off"
+GOLDEN='auto_remap=on' golden set auto_remap on
+msg_refused r "usage: set auto_remap on|off" set auto_remap
+msg_refused r "unknown key (known: auto_remap)" set read_retries 3
+msg_refused r "auto_remap takes on or off" set auto_remap yes
 remove r
 
 # read_only: reports work, changes are refused.

@@ -19,7 +19,7 @@ gdd if="$m1" of=/tmp/r bs=1M iflag=direct status=none
 same_content /tmp/p1 /tmp/r "main 1"
 gdd if="$m2" of=/tmp/r bs=1M iflag=direct status=none
 same_content /tmp/p2 /tmp/r "main 2"
-expect_eq "$(dmsetup status r1 | cut -d' ' -f4-)" "4.0.0 rw 512 0/15840 0 0 0 0 2/2 1" "r1 status"
+expect_eq "$(dmsetup status r1 | cut -d' ' -f4-)" "4.0.0 rw 512 0/15840 0 0 0 0 2/2 1 0 0 0 0" "r1 status"
 remove r1
-expect_eq "$(dmsetup status r2 | cut -d' ' -f4-)" "4.0.0 rw 512 0/15840 0 0 0 0 2/2 1" "r2 status after removing r1"
+expect_eq "$(dmsetup status r2 | cut -d' ' -f4-)" "4.0.0 rw 512 0/15840 0 0 0 0 2/2 1 0 0 0 0" "r2 status after removing r1"
 remove r2

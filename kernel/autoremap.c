@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-remap: automatic remapping, the error state machine of SPEC section 4.
+ *
+ * end_io hands bios that failed with a media error to a per-device worker
+ * (DM_ENDIO_INCOMPLETE); so does map for writes to a pending block. The
+ * worker takes the blocks of every bio it holds off the I/O path (busy
+ * ranges), narrows each failure to the blocks that really fail, moves data
+ * to spare blocks, flushes the spare once, commits the metadata once for
+ * the whole batch (group commit), publishes, and only then completes the
+ * bios: nothing is acknowledged that is not on disk.
+ *
+ *  write error on main   retry the block on main; if it fails again, give
+ *                        it a spare block holding the new data (REMAPPED)
+ *  read error on main    retry up to read_retries times; if it still fails,
+ *                        the bio fails and the block becomes PENDING
+ *  write to PENDING      the data goes to its spare block: REMAPPED
+ *  good read of PENDING  the block is readable again: back to OK
+ *  write error on spare  the spare block becomes BAD, the data goes to
+ *                        another spare block
+ *  read error on spare   retried; if it persists the bio fails and the block
+ *                        stays where it is (no stale data is ever returned);
+ *                        the next write moves it
+ *  path errors (timeout, transport, offline, ...) pass through unchanged.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/workqueue.h>
+
+#include "dm-remap.h"
+
+bool remap_auto_default = true;
+module_param_named(auto_remap, remap_auto_default, bool, 0644);
+MODULE_PARM_DESC(auto_remap, "Remap on I/O errors for tables without no_auto_remap (default: Y)");
+
+unsigned int remap_read_retries = 3;
+unsigned int remap_low_spare_percent = 10;
+
+static int set_bounded(const char *val, const struct kernel_param *kp, unsigned int max)
+{
+	unsigned int v;
+	int r = kstrtouint(val, 10, &v);
+
+	if (r)
+		return r;
+	if (v > max)
+		return -ERANGE;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int set_read_retries(const char *val, const struct kernel_param *kp)
+{
+	return set_bounded(val, kp, 16);
+}
+
+static int set_low_spare(const char *val, const struct kernel_param *kp)
+{
+	return set_bounded(val, kp, 100);
+}
+
+static const struct kernel_param_ops read_retries_ops = {
+	.set = set_read_retries,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops low_spare_ops = {
+	.set = set_low_spare,
+	.get = param_get_uint,
+};
+
+module_param_cb(read_retries, &read_retries_ops, &remap_read_retries, 0644);
+MODULE_PARM_DESC(read_retries, "Reads of a failing block before it is declared pending (0-16, default 3)");
+module_param_cb(low_spare_percent, &low_spare_ops, &remap_low_spare_percent, 0644);
+MODULE_PARM_DESC(low_spare_percent, "Free spare below this percentage raises a dm event (0-100, default 10)");
+
+/* Media errors consume spare; every other status is the path's and passes. */
+static bool media_error(blk_status_t s)
+{
+	return s == BLK_STS_IOERR || s == BLK_STS_MEDIUM || s == BLK_STS_PROTECTION;
+}
+
+static void kick(struct remap_c *rc)
+{
+	queue_work(rc->wq, &rc->work);
+}
+
+int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
+{
+	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	if (!media_error(error)) {
+		atomic64_inc(&rc->path_errors);
+		return DM_ENDIO_DONE;
+	}
+	if (!READ_ONCE(rc->auto_remap) || READ_ONCE(rc->mode) != REMAP_RW ||
+	    (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE))
+		return DM_ENDIO_DONE;
+	pb->error = error;
+	bio->bi_iter = pb->iter;
+	spin_lock_irqsave(&rc->work_lock, flags);
+	bio_list_add(&rc->failed, bio);
+	spin_unlock_irqrestore(&rc->work_lock, flags);
+	kick(rc);
+	return DM_ENDIO_INCOMPLETE;
+}
+
+void remap_queue_pending_write(struct remap_c *rc, struct bio *bio)
+{
+	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	pb->error = BLK_STS_OK;
+	spin_lock_irqsave(&rc->work_lock, flags);
+	bio_list_add(&rc->pending_writes, bio);
+	spin_unlock_irqrestore(&rc->work_lock, flags);
+	kick(rc);
+}
+
+/* A read from main succeeded: pending blocks in it are readable again. */
+void remap_note_good_read(struct remap_c *rc, u64 first, struct bio *bio)
+{
+	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	u64 last = first + ((pb->iter.bi_size >> SECTOR_SHIFT) >> rc->block_shift) - 1;
+	const struct dmr_index_entry *e;
+	const struct dmr_index *ix;
+	unsigned long flags;
+	u64 block = 0;
+	bool found = false;
+
+	rcu_read_lock();
+	ix = rcu_dereference(rc->index);
+	for (e = dmr_index_first(ix, first, last); e && e < ix->e + ix->count &&
+	     e->main_block <= last; e++) {
+		if (e->state == DMR_SLOT_PENDING) {
+			block = e->main_block;
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!found)
+		return;
+	/* Best effort: if the list is full, a later good read tries again. */
+	spin_lock_irqsave(&rc->work_lock, flags);
+	if (rc->nr_good_reads < ARRAY_SIZE(rc->good_reads))
+		rc->good_reads[rc->nr_good_reads++] = block;
+	spin_unlock_irqrestore(&rc->work_lock, flags);
+	kick(rc);
+}
+
+void remap_check_low_spare(struct remap_c *rc)
+{
+	struct dmr_alloc *a = &rc->meta.alloc;
+	u64 total = a->nr_blocks - a->nr_reserved;
+	bool low = (u64)dmr_alloc_free(a) * 100 < total * remap_low_spare_percent;
+
+	if (low && !rc->low_spare) {
+		DMWARN("%s: spare space low: %u of %llu blocks free",
+		       dm_device_name(dm_table_get_md(rc->ti->table)), dmr_alloc_free(a), total);
+		dm_table_event(rc->ti->table);
+	}
+	rc->low_spare = low;
+}
+
+/* One bio the worker holds. */
+struct held {
+	struct bio *bio;
+	u64 first, last;	/* main blocks */
+	bool pending_write;
+	bool busy;
+	bool needs_commit;	/* its outcome rests on the coming commit */
+	blk_status_t status;
+};
+
+#define BATCH 8
+
+static void copy_from_bio(struct bio *bio, struct bvec_iter iter, u8 *buf)
+{
+	struct bvec_iter it;
+	struct bio_vec bv;
+
+	__bio_for_each_segment(bv, bio, it, iter) {
+		memcpy_from_bvec(buf, &bv);
+		buf += bv.bv_len;
+	}
+}
+
+static void copy_to_bio(struct bio *bio, struct bvec_iter iter, const u8 *buf)
+{
+	struct bvec_iter it;
+	struct bio_vec bv;
+
+	__bio_for_each_segment(bv, bio, it, iter) {
+		memcpy_to_bvec(&bv, buf);
+		buf += bv.bv_len;
+	}
+}
+
+static const struct dmr_index_entry *lookup(struct remap_c *rc, u64 block)
+{
+	return dmr_index_first(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
+			       block, block);
+}
+
+/*
+ * Put data for main block on the spare: into its spare block if it has one,
+ * else a new one; spare blocks that fail the write become bad. The slot ends
+ * REMAPPED. Not durable until the caller flushes and commits.
+ */
+static int place_on_spare(struct remap_c *rc, u64 block, const void *data)
+{
+	const struct dmr_index_entry *e = lookup(rc, block);
+	u32 bs = rc->table.block_size, b;
+	int r, tries;
+
+	if (e) {
+		b = e->spare_block;
+		r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
+				(void *)data, bs);
+		if (!r)
+			return dmr_meta_set_state(&rc->meta, b, DMR_SLOT_REMAPPED);
+		DMWARN("spare block %u failed a write (error %d), marked bad", b, r);
+		dmr_meta_set_bad(&rc->meta, b);
+	}
+	for (tries = 0; tries < 8; tries++) {
+		r = dmr_meta_add(&rc->meta, block, DMR_SLOT_REMAPPED, &b);
+		if (r)
+			return r;
+		r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
+				(void *)data, bs);
+		if (!r)
+			return 0;
+		DMWARN("spare block %u failed a write (error %d), marked bad", b, r);
+		dmr_meta_set_bad(&rc->meta, b);
+	}
+	return -EIO;
+}
+
+/* A write: each block to main if it takes it, else to the spare. */
+static bool handle_write(struct remap_c *rc, struct held *h, u8 *buf, bool *spare_written)
+{
+	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
+	u32 bs = rc->table.block_size;
+	const struct dmr_index_entry *e;
+	bool changed = false;
+	u64 block;
+	int r;
+
+	copy_from_bio(h->bio, pb->iter, buf);
+	h->status = BLK_STS_OK;
+	for (block = h->first; block <= h->last; block++, buf += bs) {
+		e = lookup(rc, block);
+		/* A write that failed on main is tried once more: it may have been transient. */
+		if (!e && !h->pending_write && !remap_dm_io(rc, rc->main->bdev, REQ_OP_WRITE | REQ_FUA,
+							 remap_block_sector(rc, block), buf, bs))
+			continue;
+		if (!e && h->pending_write) {
+			/* Unremapped meanwhile: the block lives on main again. */
+			r = remap_dm_io(rc, rc->main->bdev, REQ_OP_WRITE | REQ_FUA,
+					remap_block_sector(rc, block), buf, bs);
+			if (r)
+				h->status = BLK_STS_IOERR;
+			continue;
+		}
+		r = place_on_spare(rc, block, buf);
+		if (r) {
+			DMERR_LIMIT("%s: sector %llu: no spare block for a failing write (error %d)",
+				    dm_device_name(dm_table_get_md(rc->ti->table)),
+				    remap_block_sector(rc, block), r);
+			h->status = pb->error ? pb->error : BLK_STS_IOERR;
+			continue;
+		}
+		*spare_written = true;
+		changed = true;
+		if (!e || e->state != DMR_SLOT_REMAPPED)
+			atomic64_inc(&rc->auto_remaps);
+	}
+	h->needs_commit = changed;
+	return changed;
+}
+
+/* A read: retried block by block; blocks that keep failing become pending. */
+static bool handle_read(struct remap_c *rc, struct held *h, u8 *buf)
+{
+	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
+	u32 bs = rc->table.block_size, b, tries;
+	const struct dmr_index_entry *e;
+	bool changed = false, ok = true;
+	u8 *p = buf;
+	u64 block;
+	int r = 0;
+
+	for (block = h->first; block <= h->last; block++, p += bs) {
+		e = lookup(rc, block);
+		for (tries = 0; tries <= remap_read_retries; tries++) {
+			if (e && e->state == DMR_SLOT_REMAPPED)
+				r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_READ,
+						dmr_spare_sector(&rc->meta, e->spare_block), p, bs);
+			else
+				r = remap_dm_io(rc, rc->main->bdev, REQ_OP_READ,
+						remap_block_sector(rc, block), p, bs);
+			if (!r)
+				break;
+		}
+		if (!r) {
+			if (e && e->state == DMR_SLOT_PENDING) {
+				dmr_meta_remove(&rc->meta, e->spare_block);
+				atomic64_inc(&rc->pending_cleared);
+				changed = true;
+			}
+			continue;
+		}
+		ok = false;
+		/* The data is gone: the read fails, the block waits for a write. */
+		if (!e && !dmr_meta_add(&rc->meta, block, DMR_SLOT_PENDING, &b)) {
+			DMWARN("%s: sector %llu unreadable after %u tries, now pending",
+			       dm_device_name(dm_table_get_md(rc->ti->table)),
+			       remap_block_sector(rc, block), remap_read_retries + 1);
+			changed = true;
+		}
+	}
+	if (ok)
+		copy_to_bio(h->bio, pb->iter, buf);
+	h->status = ok ? BLK_STS_OK : pb->error;
+	h->needs_commit = changed;
+	return changed;
+}
+
+static void complete_held(struct held *h)
+{
+	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
+
+	pb->handled = true;
+	h->bio->bi_status = h->status;
+	bio_endio(h->bio);
+}
+
+static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
+			  u64 *good, unsigned int nr_good)
+{
+	u32 before = rc->meta.nr_remapped + rc->meta.nr_pending + rc->meta.alloc.nr_bad;
+	bool changed = false, spare_written = false, committed = true;
+	struct dmr_index *ix;
+	unsigned int i;
+	size_t max = 0;
+	u64 dup;
+	u8 *buf;
+
+	for (i = 0; i < n; i++) {
+		struct remap_bio *pb = dm_per_bio_data(held[i].bio, sizeof(*pb));
+
+		held[i].first = pb->block;
+		held[i].last = pb->block + ((pb->iter.bi_size >> SECTOR_SHIFT) >> rc->block_shift) - 1;
+		held[i].status = pb->error ? pb->error : BLK_STS_IOERR;
+		held[i].busy = !busy_insert(rc, held[i].first, held[i].last);
+		max = max_t(size_t, max, pb->iter.bi_size);
+	}
+	busy_wait(rc);
+	buf = kvmalloc(max, GFP_KERNEL);
+	for (i = 0; i < n; i++) {
+		if (!buf || !held[i].busy || rc->mode != REMAP_RW)
+			continue;
+		if (bio_op(held[i].bio) == REQ_OP_WRITE)
+			changed |= handle_write(rc, &held[i], buf, &spare_written);
+		else
+			changed |= handle_read(rc, &held[i], buf);
+	}
+	kvfree(buf);
+	for (i = 0; i < nr_good; i++) {
+		const struct dmr_index_entry *e = lookup(rc, good[i]);
+
+		if (e && e->state == DMR_SLOT_PENDING) {
+			dmr_meta_remove(&rc->meta, e->spare_block);
+			atomic64_inc(&rc->pending_cleared);
+			changed = true;
+		}
+	}
+	if (!changed && !dmr_meta_nr_dirty(&rc->meta))
+		goto done;
+	/* Data first, then the metadata naming it. */
+	if (spare_written && blkdev_issue_flush(rc->spare->bdev)) {
+		committed = false;
+	} else if (dmr_index_build(rc->meta.slots, rc->meta.nr_blocks,
+				   rc->meta.nr_remapped + rc->meta.nr_pending, &ix, &dup)) {
+		committed = false;
+	} else if (!commit_locked(rc)) {
+		dmr_index_free(ix);
+		committed = false;
+	} else {
+		publish_index(rc, ix);
+	}
+	if (!committed) {
+		/* Where these blocks live is now unknown: their I/O fails from here on. */
+		rc->mode = REMAP_FAIL;
+		for (i = 0; i < n; i++) {
+			if (!held[i].needs_commit)
+				continue;
+			held[i].status = BLK_STS_IOERR;
+			if (held[i].busy)
+				busy_end(rc, held[i].first, true);
+			held[i].busy = false;
+		}
+	}
+	if (rc->meta.nr_remapped + rc->meta.nr_pending + rc->meta.alloc.nr_bad != before ||
+	    changed)
+		dm_table_event(rc->ti->table);
+	remap_check_low_spare(rc);
+done:
+	for (i = 0; i < n; i++) {
+		if (held[i].busy)
+			busy_end(rc, held[i].first, false);
+		complete_held(&held[i]);
+	}
+}
+
+static void remap_worker(struct work_struct *work)
+{
+	struct remap_c *rc = container_of(work, struct remap_c, work);
+	struct held held[BATCH];
+	u64 good[ARRAY_SIZE(rc->good_reads)];
+	unsigned int n, nr_good, noio = memalloc_noio_save();
+	struct bio *bio;
+
+	for (;;) {
+		n = 0;
+		spin_lock_irq(&rc->work_lock);
+		while (n < BATCH && (bio = bio_list_pop(&rc->pending_writes))) {
+			held[n].bio = bio;
+			held[n].needs_commit = false;
+			held[n++].pending_write = true;
+		}
+		while (n < BATCH && (bio = bio_list_pop(&rc->failed))) {
+			held[n].bio = bio;
+			held[n].needs_commit = false;
+			held[n++].pending_write = false;
+		}
+		nr_good = rc->nr_good_reads;
+		memcpy(good, rc->good_reads, nr_good * sizeof(good[0]));
+		rc->nr_good_reads = 0;
+		spin_unlock_irq(&rc->work_lock);
+		if (!n && !nr_good)
+			break;
+		mutex_lock(&rc->lock);
+		process_batch(rc, held, n, good, nr_good);
+		mutex_unlock(&rc->lock);
+	}
+	memalloc_noio_restore(noio);
+}
+
+int remap_auto_init(struct remap_c *rc)
+{
+	spin_lock_init(&rc->work_lock);
+	bio_list_init(&rc->failed);
+	bio_list_init(&rc->pending_writes);
+	INIT_WORK(&rc->work, remap_worker);
+	rc->auto_remap = remap_auto_default && !rc->table.no_auto_remap;
+	rc->wq = alloc_workqueue("dm-remap", WQ_MEM_RECLAIM, 1);
+	return rc->wq ? 0 : -ENOMEM;
+}
+
+void remap_auto_exit(struct remap_c *rc)
+{
+	if (rc->wq) {
+		flush_workqueue(rc->wq);
+		destroy_workqueue(rc->wq);
+	}
+}
