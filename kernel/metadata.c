@@ -420,6 +420,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	}
 	publish_index(rc, nix);
 	atomic64_add(job.remapped + job.pending, &rc->manual_remaps);
+	remap_check_low_spare(rc);
 	if (first != last)
 		dmr_out(o, "remapped=%u pending=%u already=%u\n", job.remapped, job.pending,
 			job.already);
