@@ -199,7 +199,8 @@ static int cmd_status(int argc, char **argv)
 {
 	uint64_t start, len;
 	char *type = NULL, *params = NULL, version[32], mode[8];
-	unsigned int bs;
+	unsigned int bs, used, total, remapped, pending, ok, copies;
+	unsigned long long rerr, werr, gen, autor, manual, bad, path;
 	struct dm_task *dmt;
 	bool json = false;
 	const char *name;
@@ -223,18 +224,31 @@ static int cmd_status(int argc, char **argv)
 		goto out;
 	}
 	/* Status fields: docs/target.md. Later fields are appended; ignore them. */
-	if (sscanf(params, "%31s %7s %u", version, mode, &bs) != 3) {
+	if (sscanf(params, "%31s %7s %u %u/%u %u %u %llu %llu %u/%u %llu %llu %llu %llu %llu",
+		   version, mode, &bs, &used, &total, &remapped, &pending, &rerr, &werr,
+		   &ok, &copies, &gen, &autor, &manual, &bad, &path) != 16) {
 		fprintf(stderr, "dmremap: %s: unexpected status '%s'\n", name, params);
 		goto out;
 	}
 	if (json)
 		printf("{\"name\":\"%s\",\"start\":%" PRIu64 ",\"length\":%" PRIu64
-		       ",\"version\":\"%s\",\"mode\":\"%s\",\"block_size\":%u}\n",
-		       name, start, len, version, mode, bs);
+		       ",\"version\":\"%s\",\"mode\":\"%s\",\"block_size\":%u"
+		       ",\"spare_used\":%u,\"spare_total\":%u,\"remapped\":%u,\"pending\":%u"
+		       ",\"read_errors\":%llu,\"write_errors\":%llu,\"copies_ok\":%u,\"copies\":%u"
+		       ",\"generation\":%llu,\"auto_remaps\":%llu,\"manual_remaps\":%llu"
+		       ",\"bad\":%llu,\"path_errors\":%llu}\n",
+		       name, start, len, version, mode, bs, used, total, remapped, pending,
+		       rerr, werr, ok, copies, gen, autor, manual, bad, path);
 	else
-		printf("name:        %s\nsectors:     %" PRIu64 "-%" PRIu64
-		       "\nversion:     %s\nmode:        %s\nblock size:  %u bytes\n",
-		       name, start, start + len, version, mode, bs);
+		printf("name:            %s\nsectors:         %" PRIu64 "-%" PRIu64
+		       "\nversion:         %s\nmode:            %s\nblock size:      %u bytes\n"
+		       "spare used:      %u of %u blocks (%u%%)\nremapped:        %u blocks\n"
+		       "pending:         %u blocks\nerrors:          %llu read, %llu write, %llu path\n"
+		       "remaps:          %llu automatic, %llu manual\nbad spare:       %llu blocks\n"
+		       "metadata:        %u of %u copies ok, generation %llu\n",
+		       name, start, start + len, version, mode, bs, used, total,
+		       total ? (unsigned int)(100ULL * used / total) : 0, remapped, pending,
+		       rerr, werr, path, autor, manual, bad, ok, copies, gen);
 	r = 0;
 out:
 	dm_task_destroy(dmt);

@@ -11,8 +11,9 @@ out=$(dmremap create t "$main" "$spare" 0 32768) || fail "dmremap create failed"
 expect_eq "$out" "t: 0 131072 remap $main $spare 0 32768 2 block_size 512" "create output"
 expect_eq "$(dmsetup table t)" "0 131072 remap $M $S 0 32768 2 block_size 512" "table"
 expect_eq "$(dmremap status --json t)" \
-	'{"name":"t","start":0,"length":131072,"version":"4.0.0","mode":"rw","block_size":512}' "json status"
+	'{"name":"t","start":0,"length":131072,"version":"4.0.0","mode":"rw","block_size":512,"spare_used":0,"spare_total":31712,"remapped":0,"pending":0,"read_errors":0,"write_errors":0,"copies_ok":2,"copies":2,"generation":1,"auto_remaps":0,"manual_remaps":0,"bad":0,"path_errors":0}' "json status"
 dmremap status t | grep -q '^mode: *rw$' || fail "human status: $(dmremap status t)"
+dmremap status t | grep -q '^metadata: *2 of 2 copies ok, generation 1$' || fail "human status: $(dmremap status t)"
 dmremap remove t || fail "remove failed"
 dmsetup info t > /dev/null 2>&1 && fail "t still exists"
 
@@ -24,7 +25,7 @@ dmremap create u "$main" "$spare" 0 16384 --len 65536 --block-size 4096 --read-o
 	fail "create with options failed"
 expect_eq "$(dmsetup table u)" "0 65536 remap $M $S 0 16384 4 block_size 4096 no_auto_remap read_only" "table with options"
 expect_eq "$(dmremap status --json u)" \
-	'{"name":"u","start":0,"length":65536,"version":"4.0.0","mode":"ro","block_size":4096}' "json status with options"
+	'{"name":"u","start":0,"length":65536,"version":"4.0.0","mode":"ro","block_size":4096,"spare_used":0,"spare_total":2036,"remapped":0,"pending":0,"read_errors":0,"write_errors":0,"copies_ok":2,"copies":2,"generation":1,"auto_remaps":0,"manual_remaps":0,"bad":0,"path_errors":0}' "json status with options"
 dmremap remove u
 
 # Single-disk mode: the default length is everything before the spare region.
