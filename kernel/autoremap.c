@@ -358,8 +358,9 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 		held[i].busy = !busy_insert(rc, held[i].first, held[i].last);
 		max = max_t(size_t, max, pb->iter.bi_size);
 	}
-	busy_wait(rc);
-	buf = kvmalloc(max, GFP_KERNEL);
+	if (n)
+		busy_wait(rc);
+	buf = n ? kvmalloc(max, GFP_KERNEL) : NULL;
 	for (i = 0; i < n; i++) {
 		if (!buf || !held[i].busy || rc->mode != REMAP_RW)
 			continue;
