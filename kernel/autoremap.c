@@ -99,6 +99,7 @@ int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
 	    (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE))
 		return DM_ENDIO_DONE;
 	pb->error = error;
+	pb->held_since = ktime_get();
 	bio->bi_iter = pb->iter;
 	spin_lock_irqsave(&rc->work_lock, flags);
 	bio_list_add(&rc->failed, bio);
@@ -113,6 +114,7 @@ void remap_queue_pending_write(struct remap_c *rc, struct bio *bio)
 	unsigned long flags;
 
 	pb->error = BLK_STS_OK;
+	pb->held_since = ktime_get();
 	spin_lock_irqsave(&rc->work_lock, flags);
 	bio_list_add(&rc->pending_writes, bio);
 	spin_unlock_irqrestore(&rc->work_lock, flags);
@@ -329,9 +331,17 @@ static bool handle_read(struct remap_c *rc, struct held *h, u8 *buf)
 	return changed;
 }
 
-static void complete_held(struct held *h)
+static void complete_held(struct remap_c *rc, struct held *h)
 {
 	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
+	u64 us;
+
+	if (h->needs_commit && h->status == BLK_STS_OK && bio_op(h->bio) == REQ_OP_WRITE) {
+		us = ktime_us_delta(ktime_get(), pb->held_since);
+		rc->remap_us_total += us;
+		rc->remap_us_count++;
+		rc->remap_us_max = max(rc->remap_us_max, us);
+	}
 
 	pb->handled = true;
 	h->bio->bi_status = h->status;
@@ -413,7 +423,7 @@ done:
 	for (i = 0; i < n; i++) {
 		if (held[i].busy)
 			busy_end(rc, held[i].first, false);
-		complete_held(&held[i]);
+		complete_held(rc, &held[i]);
 	}
 }
 

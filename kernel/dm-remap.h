@@ -44,6 +44,7 @@ struct remap_bio {
 	bool to_spare;		/* mapped to its block's spare block */
 	unsigned int epoch;
 	blk_status_t error;	/* the failure the worker handles */
+	ktime_t held_since;	/* when the worker got it */
 	u64 block;		/* first main block */
 	struct bvec_iter iter;	/* as mapped: the worker reads the data with it */
 };
@@ -97,6 +98,10 @@ struct remap_c {
 	atomic64_t auto_remaps;
 	atomic64_t path_errors;		/* passed through, no spare used */
 	atomic64_t pending_cleared;
+	/* Time from a failed write to its completion from the spare (worker only). */
+	u64 remap_us_total;
+	u64 remap_us_max;
+	u64 remap_us_count;
 	atomic64_t unremaps;
 	atomic64_t commits;
 	atomic64_t commit_failures;

@@ -43,6 +43,9 @@ void remap_show_stats(struct remap_c *rc, struct dmr_out *o)
 		(long long)atomic64_read(&rc->manual_remaps),
 		(long long)atomic64_read(&rc->unremaps),
 		(long long)atomic64_read(&rc->pending_cleared));
+	dmr_out(o, "remap_latency_avg_us=%llu\nremap_latency_max_us=%llu\n",
+		rc->remap_us_count ? rc->remap_us_total / rc->remap_us_count : 0,
+		rc->remap_us_max);
 	dmr_out(o, "commits=%lld\ncommit_failures=%lld\nrefused_bios=%lld\n",
 		(long long)atomic64_read(&rc->commits),
 		(long long)atomic64_read(&rc->commit_failures),

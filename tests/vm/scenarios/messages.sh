@@ -30,7 +30,7 @@ GOLDEN='sector=8 state=remapped spare_sector=32' golden list 0 1
 GOLDEN='0-3 reserved\n4-5 used\n6-255 free' golden allocation_map
 GOLDEN='generation=4' golden commit
 GOLDEN='ok' golden check
-GOLDEN='mode=rw\nblock_size=4096\nremapped=2\npending=0\nbad=0\nspare_used=2\nspare_total=252\nspare_free=250\nread_errors=0\nwrite_errors=0\npath_errors=0\nauto_remap=on\nauto_remaps=0\nmanual_remaps=2\nunremaps=0\npending_cleared=0\ncommits=3\ncommit_failures=0\nrefused_bios=0\ngeneration=4\ncopies_ok=2\ncopies=2' golden stats
+GOLDEN='mode=rw\nblock_size=4096\nremapped=2\npending=0\nbad=0\nspare_used=2\nspare_total=252\nspare_free=250\nread_errors=0\nwrite_errors=0\npath_errors=0\nauto_remap=on\nauto_remaps=0\nmanual_remaps=2\nunremaps=0\npending_cleared=0\nremap_latency_avg_us=0\nremap_latency_max_us=0\ncommits=3\ncommit_failures=0\nrefused_bios=0\ngeneration=4\ncopies_ok=2\ncopies=2' golden stats
 expect_eq "$(dmsetup status r)" "0 131072 remap 4.0.0 rw 4096 2/252 2 0 0 0 2/2 4 0 2 0 0" "status"
 # debugfs carries the same reports.
 dbg=/sys/kernel/debug/dm-remap/$(dm_blk r)
