@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke
 
 all: module userspace
 
@@ -68,6 +68,19 @@ demo:
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmarks: `make bench` prints figures against the goals (docs/performance.md);
+# `make bench-smoke` (in make check) only proves they run.
+$(BUILD)/bench/core-bench: bench/core-bench.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -O2 -o $@ bench/core-bench.c $(CORE_SRC)
+
+bench: $(BUILD)/bench/core-bench
+	$(BUILD)/bench/core-bench 1000000
+
+bench-smoke: $(BUILD)/bench/core-bench
+	$(BUILD)/bench/core-bench 20000 > $(BUILD)/bench/smoke.log && echo "PASS bench/core-bench smoke" || \
+		{ cat $(BUILD)/bench/smoke.log; echo "FAIL bench/core-bench smoke"; }
 
 # Fuzzers (libFuzzer, clang). `make fuzz` runs each for FUZZ_SECONDS from its
 # seed corpus in tests/fuzz/corpus/<name>; findings land in build/fuzz/.

@@ -2,13 +2,22 @@
 #include "index.h"
 #include "format.h"
 
+/* Keys the tree above count entries needs at most: n/16 + n/256 + ... */
+static size_t tree_keys(u32 count)
+{
+	return (size_t)count / (DMR_INDEX_FAN - 1) + DMR_INDEX_MAX_LEVELS;
+}
+
 struct dmr_index *dmr_index_alloc(u32 count)
 {
 	struct dmr_index *ix;
 
-	ix = dmr_zalloc(sizeof(*ix) + (size_t)count * sizeof(ix->e[0]));
-	if (ix)
+	ix = dmr_zalloc(sizeof(*ix) + (size_t)count * sizeof(ix->e[0]) +
+			tree_keys(count) * sizeof(u64));
+	if (ix) {
 		ix->count = count;
+		ix->level_count[0] = count;
+	}
 	return ix;
 }
 
@@ -17,19 +26,56 @@ void dmr_index_free(struct dmr_index *ix)
 	dmr_free(ix);
 }
 
-/* Position of the first entry with main_block >= key. */
+void dmr_index_seal(struct dmr_index *ix)
+{
+	u64 *keys = (u64 *)(ix->e + ix->count);
+	u32 l, i, n = ix->count;
+
+	ix->levels = 0;
+	ix->level_count[0] = n;
+	for (l = 1; n > DMR_INDEX_FAN && l <= DMR_INDEX_MAX_LEVELS; l++) {
+		n = (n + DMR_INDEX_FAN - 1) / DMR_INDEX_FAN;
+		ix->level_key[l] = keys;
+		ix->level_count[l] = n;
+		for (i = 0; i < n; i++)
+			keys[i] = l == 1 ? ix->e[i * DMR_INDEX_FAN].main_block :
+				ix->level_key[l - 1][i * DMR_INDEX_FAN];
+		keys += n;
+		ix->levels = l;
+	}
+}
+
+/*
+ * Position of the first entry with main_block >= key. From the top level
+ * down: with p keys of level l below key, the answer in level l-1 lies in
+ * ((p-1)*16, p*16], so each level scans at most 15 keys.
+ */
 static u32 lower_bound(const struct dmr_index *ix, u64 key)
 {
-	u32 lo = 0, hi = ix->count, mid;
+	u32 l = ix->levels, lo = 0, hi = ix->level_count[l], p, mid;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (ix->e[mid].main_block < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!l && hi > DMR_INDEX_FAN) {
+		/* Not sealed (built by hand): plain binary search. */
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (ix->e[mid].main_block < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo;
 	}
-	return lo;
+	for (; l; l--) {
+		const u64 *k = ix->level_key[l];
+
+		for (p = lo; p < hi && k[p] < key; p++)
+			;
+		lo = p ? (p - 1) * DMR_INDEX_FAN + 1 : 0;
+		hi = min_t(u32, p * DMR_INDEX_FAN, ix->level_count[l - 1]);
+	}
+	for (p = lo; p < hi && ix->e[p].main_block < key; p++)
+		;
+	return p;
 }
 
 const struct dmr_index_entry *dmr_index_first(const struct dmr_index *ix,
@@ -66,6 +112,7 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 	if (count > tail_from)
 		memcpy(n->e + tail_to, ix->e + tail_from,
 		       (size_t)(count - tail_from) * sizeof(n->e[0]));
+	dmr_index_seal(n);
 	return n;
 }
 
@@ -124,6 +171,7 @@ int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 	if (i != count)
 		goto bad_count;
 	sort_entries(ix->e, count);
+	dmr_index_seal(ix);
 	for (i = 1; i < count; i++) {
 		if (ix->e[i].main_block == ix->e[i - 1].main_block) {
 			*dup = ix->e[i].main_block;

@@ -43,6 +43,8 @@ echo "== unit tests (ASan, UBSan)"
 step unit make -s unit
 echo "== offline tool tests (ASan, UBSan)"
 step tool make -s tool-test
+echo "== benchmark smoke run"
+step bench make -s bench-smoke
 echo "== fuzzers (short run)"
 step fuzz make -s fuzz
 echo "== module builds (W=1, sparse)"

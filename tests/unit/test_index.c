@@ -267,12 +267,48 @@ static void test_build(void **state)
 	assert_int_equal(dup, 0);
 }
 
+/* A deep search tree (5 levels): every answer equals a binary search's. */
+static void test_large_tree(void **state)
+{
+	enum { N = 300000 };
+	u64 *slots = calloc(N, sizeof(*slots)), dup = 0, b = 0;
+	struct dmr_index *ix;
+	(void)state;
+
+	for (u32 i = 0; i < N; i++) {
+		b += 1 + rnd() % 5;
+		slots[(i * 7919ULL) % N] = dmr_slot_make(DMR_SLOT_REMAPPED, b);
+	}
+	assert_int_equal(dmr_index_build(slots, N, N, &ix, &dup), 0);
+	assert_true(ix->levels >= 4);
+	for (u32 q = 0; q < 200000; q++) {
+		u64 key = rnd() % (b + 2), hi = key + rnd() % 4;
+		u32 lo = 0, top = ix->count, mid;
+		const struct dmr_index_entry *got = dmr_index_first(ix, key, hi);
+
+		while (lo < top) {
+			mid = lo + (top - lo) / 2;
+			if (ix->e[mid].main_block < key)
+				lo = mid + 1;
+			else
+				top = mid;
+		}
+		if (lo < ix->count && ix->e[lo].main_block <= hi)
+			assert_ptr_equal(got, &ix->e[lo]);
+		else
+			assert_null(got);
+	}
+	dmr_index_free(ix);
+	free(slots);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_update_random),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_large_tree),
 	};
 	return cmocka_run_group_tests_name("index", tests, NULL, NULL);
 }

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Userspace microbenchmarks of the shared core, on this machine:
+ *   - lookup in the I/O path's index at N remaps (hits and misses, random
+ *     keys, one-block and 256-block ranges), against the goal of 100 ns;
+ *   - RAM per remap of the index, against the goal of 32 bytes;
+ *   - allocator: amortised cost of handing out every free block;
+ *   - decoding a metadata copy of N slots (what activation does per copy).
+ * usage: core-bench [<remaps>]   (default 1000000)
+ * Exits non-zero only on an error: goals are reported, not judged (the
+ * machine may be busy; see docs/performance.md).
+ */
+#include <stdlib.h>
+#include <time.h>
+#include "meta.h"
+#include "index.h"
+#include "alloc.h"
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static u64 rng = 88172645463325252ULL;
+
+static u64 next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* An index of n entries: main blocks spread over 64 n blocks. */
+static struct dmr_index *make_index(u32 n)
+{
+	struct dmr_index *ix = dmr_index_alloc(n);
+	u64 b = 0;
+
+	for (u32 i = 0; i < n; i++) {
+		b += 1 + next_rand() % 127;
+		ix->e[i].main_block = b;
+		ix->e[i].spare_block = i;
+		ix->e[i].state = DMR_SLOT_REMAPPED;
+	}
+	dmr_index_seal(ix);
+	return ix;
+}
+
+static double bench_lookup(const struct dmr_index *ix, u64 span, u64 range, unsigned int *hits)
+{
+	enum { N = 4000000 };
+	u64 *keys = malloc(N * sizeof(*keys));
+	volatile const void *sink;
+	double t;
+
+	for (int i = 0; i < N; i++)
+		keys[i] = next_rand() % span;
+	*hits = 0;
+	t = now_ns();
+	for (int i = 0; i < N; i++) {
+		const struct dmr_index_entry *e = dmr_index_first(ix, keys[i], keys[i] + range - 1);
+
+		sink = e;
+		*hits += e != NULL;
+	}
+	t = (now_ns() - t) / N;
+	(void)sink;
+	free(keys);
+	return t;
+}
+
+int main(int argc, char **argv)
+{
+	u32 n = argc > 1 ? (u32)strtoul(argv[1], NULL, 10) : 1000000;
+	struct dmr_index *ix = make_index(n);
+	u64 span = ix->e[n - 1].main_block + 1;
+	unsigned int hits;
+	double t1, t256, t;
+
+	printf("core-bench: %u remaps\n", n);
+	t1 = bench_lookup(ix, span, 1, &hits);
+	printf("lookup, 1-block bios:    %6.1f ns (%u%% hit)   goal <= 100 ns: %s (ratio %.2f)\n",
+	       t1, hits / 40000, t1 <= 100 ? "met" : "NOT met", t1 / 100);
+	t256 = bench_lookup(ix, span, 256, &hits);
+	printf("lookup, 256-block bios:  %6.1f ns (%u%% hit)   goal <= 100 ns: %s (ratio %.2f)\n",
+	       t256, hits / 40000, t256 <= 100 ? "met" : "NOT met", t256 / 100);
+	printf("index RAM per remap:     %6zu bytes            goal <= 32 bytes: %s\n",
+	       sizeof(ix->e[0]), sizeof(ix->e[0]) <= 32 ? "met" : "NOT met");
+	printf("  (plus 8 bytes per spare block for the slot array, 2 bits for the allocator)\n");
+
+	/* Allocator: every free block of a 16M-block region, one by one. */
+	{
+		struct dmr_placement p;
+		struct dmr_alloc a;
+		char *err;
+		u32 b, got = 0;
+
+		dmr_placement((u64)DMR_MAX_SPARE_BLOCKS * 8, 4096, &p, &err);
+		dmr_alloc_init(&a, &p);
+		t = now_ns();
+		while (!dmr_alloc_get(&a, &b))
+			got++;
+		t = (now_ns() - t) / got;
+		printf("allocator get:           %6.1f ns per block, amortised over %u blocks\n", t, got);
+		dmr_alloc_destroy(&a);
+	}
+
+	/* Decoding a copy with n remapped slots, as activation does. */
+	{
+		struct dmr_geometry g = { .block_size = 4096, .spare_start = 0 };
+		struct dmr_meta m, l;
+		struct dmr_sb_info sb;
+		struct dmr_index *lix;
+		char err[128];
+		u8 *img;
+		u32 b, i;
+
+		g.spare_len = ((u64)n + n / 4 + 4096) * 8;
+		g.main_len = span * 8;
+		if (dmr_meta_init(&m, &g, err, sizeof(err)) || dmr_meta_init(&l, &g, err, sizeof(err))) {
+			printf("meta init: %s\n", err);
+			return 1;
+		}
+		for (i = 0; i < n; i++)
+			dmr_meta_add(&m, ix->e[i].main_block, DMR_SLOT_REMAPPED, &b);
+		img = malloc((size_t)(m.nr_pages + 1) * DMR_META_PAGE_SIZE);
+		for (i = 0; i < m.nr_pages; i++)
+			dmr_meta_encode_page(&m, i, img + (size_t)(i + 1) * DMR_META_PAGE_SIZE);
+		dmr_meta_encode_sb(&m, 0, 1, img);
+		t = now_ns();
+		if (dmr_sb_decode(img, &g, &sb, err, sizeof(err)) != DMR_SB_VALID) {
+			printf("decode: %s\n", err);
+			return 1;
+		}
+		for (i = 0; i < l.nr_pages; i++)
+			if (dmr_meta_load_page(&l, i, img + (size_t)(i + 1) * DMR_META_PAGE_SIZE, err, sizeof(err)))
+				return 1;
+		if (dmr_meta_load_finish(&l, &sb, &lix, err, sizeof(err))) {
+			printf("load: %s\n", err);
+			return 1;
+		}
+		t = now_ns() - t;
+		printf("decode one copy:         %6.1f ms for %u slot pages (%.1f MiB), %.0f MiB/s\n",
+		       t / 1e6, l.nr_pages, l.nr_pages * 4096.0 / (1 << 20),
+		       l.nr_pages * 4096.0 / (1 << 20) / (t / 1e9));
+		dmr_index_free(lix);
+		free(img);
+		dmr_meta_destroy(&m);
+		dmr_meta_destroy(&l);
+	}
+	dmr_index_free(ix);
+	return 0;
+}
