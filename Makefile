@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long
 
 all: module userspace
 
@@ -81,6 +81,11 @@ bench: $(BUILD)/bench/core-bench
 bench-smoke: $(BUILD)/bench/core-bench
 	$(BUILD)/bench/core-bench 20000 > $(BUILD)/bench/smoke.log && echo "PASS bench/core-bench smoke" || \
 		{ cat $(BUILD)/bench/smoke.log; echo "FAIL bench/core-bench smoke"; }
+
+# The long form of the power-cut test (make check runs 3 cuts per kernel).
+CRASHES ?= 30
+crash-long:
+	CRASHES=$(CRASHES) SCENARIOS=power-cut tests/vm/run-suite.sh
 
 # Fuzzers (libFuzzer, clang). `make fuzz` runs each for FUZZ_SECONDS from its
 # seed corpus in tests/fuzz/corpus/<name>; findings land in build/fuzz/.

@@ -8,6 +8,15 @@
 #   # disks: <size>[:4k] ...   virtio disks, vda first; :4k = 4 KiB logical blocks
 #   # timeout: <seconds>       in-guest watchdog; the host allows 60 s more
 #   # boots: <n>               boot n times on the same disk images (DMR_BOOT=1..n)
+#   # crash: <n> <min s> <max s>
+#                              power cuts: boots 1..n are killed (SIGKILL to QEMU)
+#                              at a random instant between min and max seconds
+#                              after the guest prints DMR-ARMED (its workload
+#                              runs), boot n+1 must pass. Before each
+#                              later boot the guest logs so far are copied onto
+#                              the last disk (the guest's record of what it was
+#                              told was written). CRASH_SEED replays the instants,
+#                              CRASHES overrides n.
 #   # host-check: <disk> <spare_start> <spare_len>
 #                              after the last boot, `dmremap check` (the host's
 #                              sanitizer build) on that disk's image must pass
@@ -21,6 +30,16 @@ timeout=$(header timeout)
 timeout=${timeout:-60}
 boots=$(header boots)
 boots=${boots:-1}
+crash=$(header crash)
+crashes=0
+if [ -n "$crash" ]; then
+	# shellcheck disable=SC2086
+	set -- $crash
+	crashes=${CRASHES:-$1} crash_min=$2 crash_max=$3
+	boots=$((crashes + 1))
+	seed=${CRASH_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	killed_at=""
+fi
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -46,6 +65,16 @@ boot=1
 while [ "$boot" -le "$boots" ]; do
 	con="$work/console.$boot.log"
 	out="$work/guest.$boot.log"
+	cut=""
+	if [ "$boot" -le "$crashes" ]; then
+		# Deterministic in the seed: the n-th cut of a run.
+		cut=$(awk -v s="$seed" -v b="$boot" -v lo="$crash_min" -v hi="$crash_max" \
+			'BEGIN { srand(s % 1000003 + b * 7919); printf "%.2f", lo + rand() * (hi - lo) }')
+		killed_at="$killed_at ${cut}s"
+	fi
+	if [ "$boot" -gt 1 ] && [ "$crashes" -gt 0 ]; then
+		cat "$work"/guest.*.log | dd of="$work/disk$((i - 1)).img" conv=notrunc status=none
+	fi
 	# Single-threaded TCG: multi-threaded TCG in QEMU 7.2 now and then broke
 	# the 6.12 kernel's early boot (3 of ~90 boots: a double fault after
 	# cmpxchg16b in the slab fast path, a stray int3 from text patching);
@@ -55,10 +84,31 @@ while [ "$boot" -le "$boots" ]; do
 		-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 1024 \
 		-nodefaults -display none -no-reboot -monitor none \
 		-kernel "$kdir/vmlinux" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1 rdinit=/init dmr.scenario=$name dmr.timeout=$timeout dmr.boot=$boot" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1 rdinit=/init dmr.scenario=$name dmr.timeout=$timeout dmr.boot=$boot dmr.boots=$boots" \
 		-serial "file:$con" -serial "file:$out" $drives \
-		> "$work/qemu.$boot.log" 2>&1
+		> "$work/qemu.$boot.log" 2>&1 &
+	qpid=$!
+	if [ -n "$cut" ]; then
+		# The cut comes at its instant after the workload started.
+		while kill -0 "$qpid" 2>/dev/null && ! grep -q '^DMR-ARMED' "$out" 2>/dev/null; do
+			sleep 0.2
+		done
+		sleep "$cut"
+		pkill -KILL -P "$qpid" qemu-system-x86 2>/dev/null
+	fi
+	wait "$qpid"
 	qrc=$?
+	if [ "$boot" -le "$crashes" ]; then
+		# A power cut: the guest must have been running until the end.
+		if [ "$qrc" -ne 137 ]; then
+			verdict=FAIL why="${why}boot $boot: ended before its power cut ($(grep -E '^(DMR-RESULT|FAIL:)' "$out" | head -n 1)); "
+		fi
+		bad=$(grep -E -m 3 'BUG:|WARNING:|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu_sched self-detected|RCU stall|Call Trace' "$con")
+		[ -z "$bad" ] || verdict=FAIL why="${why}boot $boot: kernel log: $(echo "$bad" | head -n 1 | tr -d '\r'); "
+		[ "$verdict" = PASS ] || break
+		boot=$((boot + 1))
+		continue
+	fi
 	if [ "$qrc" -eq 137 ]; then
 		verdict=FAIL why="${why}boot $boot: QEMU killed by the host timeout; "
 	fi
@@ -84,9 +134,11 @@ if [ "$verdict" = PASS ] && [ -n "$hostcheck" ]; then
 	fi
 fi
 secs=$(($(date +%s) - start))
+cuts=""
+[ "$crashes" -eq 0 ] || cuts=", crash seed $seed: cut at$killed_at"
 if [ "$verdict" = PASS ]; then
-	echo "PASS vm/$kver/$name (${secs}s)"
+	echo "PASS vm/$kver/$name (${secs}s$cuts)"
 else
-	echo "FAIL vm/$kver/$name (${secs}s): $why logs in $work"
+	echo "FAIL vm/$kver/$name (${secs}s$cuts): $why logs in $work"
 fi
 [ "$verdict" = PASS ]
