@@ -21,7 +21,8 @@
  *  read error on spare   retried; if it persists the bio fails and the block
  *                        stays where it is (no stale data is ever returned);
  *                        the next write moves it
- *  path errors (timeout, transport, offline, ...) pass through unchanged.
+ *  path errors (timeout, transport, offline, ..., or any error from a device
+ *  that is gone) pass through unchanged.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -86,12 +87,21 @@ static void kick(struct remap_c *rc)
 	queue_work(rc->wq, &rc->work);
 }
 
+/* A device that went away fails everything with EIO: that is not the medium. */
+static bool device_gone(struct block_device *bdev)
+{
+	struct gendisk *disk = bdev->bd_disk;
+
+	return test_bit(GD_DEAD, &disk->state) || !disk_live(disk);
+}
+
 int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
 {
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	unsigned long flags;
 
-	if (!media_error(error)) {
+	if (!media_error(error) ||
+	    device_gone(pb->to_spare ? rc->spare->bdev : rc->main->bdev)) {
 		atomic64_inc(&rc->path_errors);
 		return DM_ENDIO_DONE;
 	}
