@@ -96,7 +96,7 @@ while [ "$boot" -le "$boots" ]; do
 		sleep "$cut"
 		pkill -KILL -P "$qpid" qemu-system-x86 2>/dev/null
 	fi
-	wait "$qpid"
+	wait "$qpid" 2>/dev/null
 	qrc=$?
 	if [ "$boot" -le "$crashes" ]; then
 		# A power cut: the guest must have been running until the end.
