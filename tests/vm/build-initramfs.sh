@@ -13,8 +13,8 @@ shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 
 # In-tree modules the scenarios may load; dependencies are added below.
-MODULES="virtio_pci virtio_blk dm-mod dm-flakey dm-log-writes dm-delay null_blk
-scsi_debug brd loop configfs crc32c_generic crc32c-intel libcrc32c
+MODULES="virtio_pci virtio_blk dm-mod dm-flakey dm-log-writes dm-delay dm-thin-pool null_blk
+scsi_debug sd_mod brd loop configfs crc32c_generic crc32c-intel libcrc32c
 ext4 xfs btrfs"
 
 stage=$(mktemp -d)

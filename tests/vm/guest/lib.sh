@@ -127,3 +127,61 @@ msg_refused() {
 	}
 	echo "refused: $* -> $why"
 }
+
+# stat_of <name> <key>: one value of the `stats` message.
+stat_of() { msg "$1" stats | sed -n "s/^$2=//p"; }
+
+# io_fails <expected error text> <command...>: the I/O command must fail and
+# its error must name the errno the block layer's status maps to (O_DIRECT
+# passes it through: EIO "Input/output error" = BLK_STS_IOERR, ENODATA "No
+# data available" = BLK_STS_MEDIUM, ENOSPC = BLK_STS_NOSPC, ENOLINK "Link has
+# been severed" = BLK_STS_TRANSPORT).
+io_fails() {
+	why=$1
+	shift
+	if "$@" 2> /tmp/io.err; then
+		fail "succeeded, expected '$why': $*"
+	fi
+	grep -qF "$why" /tmp/io.err || fail "failed with '$(cat /tmp/io.err)', expected '$why': $*"
+}
+
+# dev_matches <dev> <byte offset> <file> <what>: the device holds the file at that offset.
+dev_matches() {
+	read_direct "$1" "$2" "$(stat -c %s "$3")" /tmp/dev.read
+	same_content "$3" /tmp/dev.read "$4"
+	rm -f /tmp/dev.read
+}
+
+# nullb_create <name> <MiB> <block size>: a memory-backed null_blk disk made
+# through configfs; prints its device node. Bad ranges: nullb_bad.
+nullb_create() {
+	[ -d /sys/kernel/config/nullb ] || modprobe null_blk nr_devices=0 ||
+		fail "modprobe null_blk"
+	d=/sys/kernel/config/nullb/$1
+	mkdir "$d" || fail "null_blk $1: mkdir"
+	echo 1 > "$d/memory_backed" && echo "$3" > "$d/blocksize" && echo "$2" > "$d/size" &&
+		echo 1 > "$d/power" || fail "null_blk $1: configure"
+	[ -b "/dev/$1" ] || mdev -s
+	[ -b "/dev/$1" ] || fail "null_blk $1: no /dev/$1"
+	echo "/dev/$1"
+}
+
+# nullb_bad <name> +<first>-<last> | -<first>-<last>: add or clear a bad
+# range, in 512-byte sectors; reads and writes touching it fail with EIO.
+nullb_bad() { echo "$2" > "/sys/kernel/config/nullb/$1/badblocks" || fail "null_blk $1: badblocks $2"; }
+
+# scsi_debug_disk: the block device of the (first) scsi_debug disk, once it appeared.
+scsi_debug_disk() {
+	i=0
+	while [ "$i" -lt 50 ]; do
+		for b in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			[ -e "$b" ] || continue
+			[ -b "/dev/${b##*/}" ] || mdev -s
+			echo "/dev/${b##*/}"
+			return 0
+		done
+		sleep 0.2
+		i=$((i + 1))
+	done
+	fail "no scsi_debug disk appeared"
+}
