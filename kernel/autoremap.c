@@ -22,7 +22,12 @@
  *                        stays where it is (no stale data is ever returned);
  *                        the next write moves it
  *  path errors (timeout, transport, offline, ..., or any error from a device
- *  that is gone) pass through unchanged.
+ *  that is gone) pass through unchanged. Many real path failures reach us as
+ *  plain IOERR (SCSI transport errors and timeouts after error recovery, an
+ *  offline disk): before a batch consumes spare, the worker reads a main
+ *  block that completed fine a moment ago (outside the failing bios); if that
+ *  fails too, the whole device is failing, not its medium, and the batch's
+ *  errors pass through as path errors.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -182,6 +187,7 @@ struct held {
 	struct bio *bio;
 	u64 first, last;	/* main blocks */
 	bool pending_write;
+	bool path;		/* main is failing as a whole: not the medium */
 	bool busy;
 	bool needs_commit;	/* its outcome rests on the coming commit */
 	blk_status_t status;
@@ -358,6 +364,37 @@ static void complete_held(struct remap_c *rc, struct held *h)
 	bio_endio(h->bio);
 }
 
+/*
+ * Is main still serving blocks it served a moment ago? The last two blocks
+ * that completed fine, unless they are in the failing bios or mapped since:
+ * healthy if one reads, or if there is none to try.
+ */
+static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned int n,
+			 void *buf)
+{
+	bool tried = false;
+	unsigned int k, i;
+	u64 b;
+
+	if (device_gone(rc->main->bdev))
+		return false;
+	for (k = 0; k < ARRAY_SIZE(rc->last_good); k++) {
+		b = READ_ONCE(rc->last_good[k]);
+		if (b >= rc->meta.main_blocks || lookup(rc, b))
+			continue;
+		for (i = 0; i < n; i++)
+			if (b >= held[i].first && b <= held[i].last)
+				break;
+		if (i < n)
+			continue;
+		if (!remap_dm_io(rc, rc->main->bdev, REQ_OP_READ, remap_block_sector(rc, b),
+				 buf, rc->table.block_size))
+			return true;
+		tried = true;
+	}
+	return !tried;
+}
+
 static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 			  u64 *good, unsigned int nr_good)
 {
@@ -380,9 +417,21 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 	}
 	if (n)
 		busy_wait(rc);
-	buf = n ? kvmalloc(max, GFP_KERNEL) : NULL;
+	buf = n ? kvmalloc(max_t(size_t, max, rc->table.block_size), GFP_KERNEL) : NULL;
+	for (i = 0; i < n && held[i].pending_write; i++)
+		;
+	if (buf && i < n && !main_healthy(rc, held, n, buf)) {
+		DMWARN_LIMIT("%s: main fails a block it served a moment ago: errors pass through as path errors",
+			     dm_device_name(dm_table_get_md(rc->ti->table)));
+		for (i = 0; i < n; i++) {
+			if (!held[i].pending_write) {
+				held[i].path = true;
+				atomic64_inc(&rc->path_errors);
+			}
+		}
+	}
 	for (i = 0; i < n; i++) {
-		if (!buf || !held[i].busy || rc->mode != REMAP_RW)
+		if (!buf || !held[i].busy || held[i].path || rc->mode != REMAP_RW)
 			continue;
 		if (bio_op(held[i].bio) == REQ_OP_WRITE)
 			changed |= handle_write(rc, &held[i], buf, &spare_written);
@@ -451,11 +500,13 @@ static void remap_worker(struct work_struct *work)
 		while (n < BATCH && (bio = bio_list_pop(&rc->pending_writes))) {
 			held[n].bio = bio;
 			held[n].needs_commit = false;
+			held[n].path = false;
 			held[n++].pending_write = true;
 		}
 		while (n < BATCH && (bio = bio_list_pop(&rc->failed))) {
 			held[n].bio = bio;
 			held[n].needs_commit = false;
+			held[n].path = false;
 			held[n++].pending_write = false;
 		}
 		nr_good = rc->nr_good_reads;
@@ -478,6 +529,9 @@ int remap_auto_init(struct remap_c *rc)
 	bio_list_init(&rc->pending_writes);
 	INIT_WORK(&rc->work, remap_worker);
 	rc->auto_remap = remap_auto_default && !rc->table.no_auto_remap;
+	/* None yet: the probe trusts main. */
+	rc->last_good[0] = ~0ULL;
+	rc->last_good[1] = ~0ULL;
 	rc->wq = alloc_workqueue("dm-remap", WQ_MEM_RECLAIM, 1);
 	return rc->wq ? 0 : -ENOMEM;
 }

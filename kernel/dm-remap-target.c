@@ -183,6 +183,10 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 
 	pb->counted = false;
 	pb->handled = false;
+	/* Set when the bio goes down: end_io cannot use bio_sectors(), which
+	 * request-based devices have consumed by the time it runs.
+	 */
+	pb->iter.bi_size = 0;
 	rcu_read_lock();
 	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
 		spin_lock(&rc->busy_lock);
@@ -294,6 +298,7 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 
 		pb->counted = false;
 		pb->handled = false;
+		pb->iter.bi_size = 0;
 		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
 			    rc->spare->bdev : rc->main->bdev);
 		return DM_MAPIO_REMAPPED;
@@ -310,12 +315,22 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *err
 		this_cpu_dec(rc->pcpu->inflight[pb->epoch]);
 		pb->counted = false;
 	}
-	/* Completed by the worker, with its final status. */
-	if (pb->handled || !bio_sectors(bio))
+	/* Completed by the worker with its final status, or not a data bio we sent. */
+	if (pb->handled || !pb->iter.bi_size)
 		return DM_ENDIO_DONE;
 	if (!*error) {
-		if (bio_op(bio) == REQ_OP_READ && !pb->to_spare && READ_ONCE(rc->meta.nr_pending))
-			remap_note_good_read(rc, pb->block, bio);
+		if (!pb->to_spare) {
+			/* A block main just served: the health probe's reference. */
+			u64 b = READ_ONCE(rc->last_good[0]);
+
+			/* Two distinct recent blocks (racy, approximate: a probe hint). */
+			if (b != pb->block) {
+				WRITE_ONCE(rc->last_good[1], b);
+				WRITE_ONCE(rc->last_good[0], pb->block);
+			}
+			if (bio_op(bio) == REQ_OP_READ && READ_ONCE(rc->meta.nr_pending))
+				remap_note_good_read(rc, pb->block, bio);
+		}
 		return DM_ENDIO_DONE;
 	}
 	if (op_is_write(bio_op(bio)))

@@ -90,6 +90,7 @@ struct remap_c {
 	u64 good_reads[16];		/* pending blocks read fine from main */
 	unsigned int nr_good_reads;
 	bool low_spare;			/* below the threshold, event sent */
+	u64 last_good[2];		/* main blocks that last completed fine */
 
 	atomic64_t read_errors;
 	atomic64_t write_errors;

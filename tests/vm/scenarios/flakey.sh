@@ -1,6 +1,9 @@
-# Automatic remapping with dm-flakey under main. flakey's up and down
-# periods are swapped in by reloading its table (up 0 = always down, down 0
-# = always up) rather than left to the clock, which TCG makes unpredictable.
+# Automatic remapping with dm-flakey under main. flakey covers blocks
+# 0-7167 of main; the last 1024 blocks stay healthy, as a disk with a failing
+# region would be (a device failing as a whole is a path failure: its errors
+# pass through, path-errors.sh). flakey's up and down periods are swapped in
+# by reloading its table (up 0 = always down, down 0 = always up) rather than
+# left to the clock, which TCG makes unpredictable.
 # Down with error_writes (writes fail with EIO, reads pass): a 4 KiB and a
 # 1 MiB write are acknowledged only once on the spare: their data is on the
 # spare device and in the committed metadata (a reload keeps it), and main
@@ -21,14 +24,19 @@ n=$(sectors "$disk")
 pattern /tmp/expect $((32 << 20))
 cp /tmp/expect /tmp/main
 gdd if=/tmp/expect of="$disk" bs=1M oflag=direct status=none
-up="0 $n flakey $disk 0 3600 0"
-down="0 $n flakey $disk 0 0 3600"
+fl_len=$((7168 * 8))
+up="0 $fl_len flakey $disk 0 3600 0"
+down="0 $fl_len flakey $disk 0 0 3600"
 flakey() {
 	dmsetup suspend fl && echo "$1" | dmsetup load fl && dmsetup resume fl ||
 		fail "flakey table: $1"
 }
 dmsetup create fl --table "$up" || fail "create fl"
-table=$(remap_table "$n" /dev/mapper/fl "$spare" 0 4096 block_size 4096)
+printf '0 %s linear /dev/mapper/fl 0\n%s %s linear %s %s\n' "$fl_len" "$fl_len" \
+	$((n - fl_len)) "$disk" "$fl_len" | dmsetup create m || fail "create m"
+table=$(remap_table "$n" /dev/mapper/m "$spare" 0 4096 block_size 4096)
+# A read in the healthy region: main is seen serving blocks.
+healthy() { read_direct /dev/mapper/r $((8000 * 4096)) 4096 /tmp/h || fail "healthy read"; }
 create r "$table"
 # put <block> <file>: the file is now expected at that block.
 put() { gdd if="$2" of=/tmp/expect bs=4096 seek="$1" conv=notrunc status=none; }
@@ -65,7 +73,8 @@ create r "$table"
 expect_eq "$(msg r count)" "remapped=257 pending=0" "count after reload"
 dev_matches /dev/mapper/r $((1000 * 4096)) /tmp/w2 "1 MiB after reload"
 
-log "down, all I/O failing: a read fails and leaves the block pending"
+log "down, all I/O to the region failing: a read fails and leaves the block pending"
+healthy
 flakey "$down"
 io_fails "Input/output error" read_direct /dev/mapper/fl $((5000 * 4096)) 4096 /tmp/r
 io_fails "Input/output error" read_direct /dev/mapper/r $((5000 * 4096)) 4096 /tmp/r
@@ -103,6 +112,7 @@ expect_eq "$(msg r check)" "ok" "check"
 if dmsetup reload fl --table "$down 1 error_reads" 2>/dev/null; then
 	log "down, error_reads: a read fails and leaves the block pending; writes reach main"
 	dmsetup suspend fl && dmsetup resume fl || fail "flakey error_reads"
+	healthy
 	io_fails "Input/output error" read_direct /dev/mapper/r $((7000 * 4096)) 4096 /tmp/r
 	expect_eq "$(msg r count)" "remapped=258 pending=1" "count after a read error"
 	pattern /tmp/w4 8192
@@ -122,4 +132,5 @@ else
 	log "dm-flakey of $(uname -r) has no error_reads: skipped"
 fi
 remove r
+dmsetup remove m
 dmsetup remove fl

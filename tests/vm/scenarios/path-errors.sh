@@ -14,6 +14,11 @@
 # set offline ("rejecting I/O to offline device"); injected DID_NO_CONNECT,
 # DID_ERROR, DID_NEXUS_FAILURE, DID_TRANSPORT_DISRUPTED. null_blk's timeout
 # injection needs CONFIG_BLK_DEV_NULL_BLK_FAULT_INJECTION, off in Debian.
+# Those plain-IOERR path failures are caught another way: before errors use
+# spare, dm-remap reads a main block that completed fine a moment ago; if
+# that fails too, main fails as a whole and the errors pass through. Shown
+# here with main's table swapped for `error` wholesale, and with a
+# scsi_debug disk deleted under the device (a disk that is gone).
 # Each failing write or read leaves remapped, pending, spare_free and the
 # generation unchanged, counts path_errors, and main keeps its data.
 # disks: 64M 16M
@@ -64,7 +69,38 @@ remove r
 dmsetup remove thin && dmsetup remove pool && dmsetup remove data && dmsetup remove meta ||
 	fail "removing the pool"
 
+# Main failing as a whole (every block, including ones just served): plain
+# EIO, but not the medium's.
+dmsetup create whole --table "0 $(sectors "$disk") linear $disk 0" || fail "create whole"
+create w "$(remap_table 131072 /dev/mapper/whole "$spare" 8192 2048 block_size 4096)"
+read_direct /dev/mapper/w $((300 * 4096)) 4096 /tmp/r
+read_direct /dev/mapper/w $((301 * 4096)) 4096 /tmp/r
+before=$(msg w stats)
+dmsetup suspend whole && dmsetup load whole --table "0 $(sectors "$disk") error" &&
+	dmsetup resume whole || fail "swap whole"
+pattern /tmp/w 4096
+io_fails "Input/output error" write_direct /dev/mapper/w $((2000 * 4096)) /tmp/w
+io_fails "Input/output error" read_direct /dev/mapper/w $((2001 * 4096)) 4096 /tmp/r
+unchanged w "$before" "main failing as a whole"
+[ "$(stat_of w path_errors)" -ge 2 ] || fail "whole-device failure: path_errors $(stat_of w path_errors)"
+remove w
+dmsetup remove whole
+
+# A disk that is gone: a scsi_debug disk deleted under the device.
 modprobe sd_mod || fail "modprobe sd_mod"
+modprobe scsi_debug dev_size_mb=32 sector_size=4096 || fail "modprobe scsi_debug"
+sd=$(scsi_debug_disk)
+create g "$(remap_table 32768 "$sd" "$spare" 16384 2048 block_size 4096)"
+read_direct /dev/mapper/g 0 4096 /tmp/r
+before=$(msg g stats)
+echo 1 > "/sys/block/$(basename "$sd")/device/delete"
+io_fails "" write_direct /dev/mapper/g $((100 * 4096)) /tmp/w
+unchanged g "$before" "a deleted disk"
+[ "$(stat_of g path_errors)" -ge 1 ] || fail "deleted disk: path_errors $(stat_of g path_errors)"
+remove g
+rmmod scsi_debug || fail "rmmod scsi_debug"
+echo "main failing as a whole and a deleted disk: errors passed through, no spare used"
+
 modprobe scsi_debug sector_size=4096 dev_size_mb=64 || fail "modprobe scsi_debug"
 main=$(scsi_debug_disk)
 err=$(ls /sys/kernel/debug/scsi_debug/*:*:*:*/error 2>/dev/null | head -n 1)
@@ -112,3 +148,4 @@ for c in "0x0f 0 0 0 0|Link has been severed|DID_TRANSPORT_FAILFAST" \
 done
 expect_eq "$(msg r check)" "ok" "check"
 remove r
+
