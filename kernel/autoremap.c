@@ -224,24 +224,67 @@ static const struct dmr_index_entry *lookup(struct remap_c *rc, u64 block)
 }
 
 /*
+ * Where blocks live during a batch: the published index does not show the
+ * batch's own changes until its commit, so they are noted here, and every
+ * lookup of the batch sees them (two bios for one block must not each give
+ * it a spare block). Sized for one change per block of the batch.
+ */
+struct view {
+	u32 n, max;
+	struct dmr_index_entry *e;	/* state FREE: no longer mapped */
+};
+
+static bool view_get(struct remap_c *rc, struct view *v, u64 block,
+		     struct dmr_index_entry *out)
+{
+	const struct dmr_index_entry *e;
+	u32 i;
+
+	for (i = v->n; i-- > 0;) {
+		if (v->e[i].main_block == block) {
+			*out = v->e[i];
+			return out->state != DMR_SLOT_FREE;
+		}
+	}
+	e = lookup(rc, block);
+	if (e)
+		*out = *e;
+	return e;
+}
+
+static void view_set(struct view *v, u64 block, u32 spare, u32 state)
+{
+	if (v->n == v->max)
+		return;		/* cannot happen: one change per block */
+	v->e[v->n].main_block = block;
+	v->e[v->n].spare_block = spare;
+	v->e[v->n].state = state;
+	v->n++;
+}
+
+/*
  * Put data for main block on the spare: into its spare block if it has one,
- * else a new one; spare blocks that fail the write become bad. The slot ends
+ * else a new one. A new block takes over only once the data is on it; spare
+ * blocks that fail the write become bad. If none takes the data, the block
+ * stays where it was (its old data, as the write failed). The slot ends
  * REMAPPED. Not durable until the caller flushes and commits.
  */
-static int place_on_spare(struct remap_c *rc, u64 block, const void *data)
+static int place_on_spare(struct remap_c *rc, struct view *v, u64 block, const void *data)
 {
-	const struct dmr_index_entry *e = lookup(rc, block);
+	struct dmr_index_entry e;
 	u32 bs = rc->table.block_size, b;
+	bool mapped = view_get(rc, v, block, &e);
 	int r, tries;
 
-	if (e) {
-		b = e->spare_block;
-		r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
-				(void *)data, bs);
-		if (!r)
-			return dmr_meta_set_state(&rc->meta, b, DMR_SLOT_REMAPPED);
-		DMWARN("spare block %u failed a write (error %d), marked bad", b, r);
-		dmr_meta_set_bad(&rc->meta, b);
+	if (mapped) {
+		r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE,
+				dmr_spare_sector(&rc->meta, e.spare_block), (void *)data, bs);
+		if (!r) {
+			dmr_meta_set_state(&rc->meta, e.spare_block, DMR_SLOT_REMAPPED);
+			view_set(v, block, e.spare_block, DMR_SLOT_REMAPPED);
+			return 0;
+		}
+		DMWARN("spare block %u failed a write (error %d)", e.spare_block, r);
 	}
 	for (tries = 0; tries < 8; tries++) {
 		r = dmr_meta_add(&rc->meta, block, DMR_SLOT_REMAPPED, &b);
@@ -249,8 +292,12 @@ static int place_on_spare(struct remap_c *rc, u64 block, const void *data)
 			return r;
 		r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_WRITE, dmr_spare_sector(&rc->meta, b),
 				(void *)data, bs);
-		if (!r)
+		if (!r) {
+			if (mapped)
+				dmr_meta_set_bad(&rc->meta, e.spare_block);
+			view_set(v, block, b, DMR_SLOT_REMAPPED);
 			return 0;
+		}
 		DMWARN("spare block %u failed a write (error %d), marked bad", b, r);
 		dmr_meta_set_bad(&rc->meta, b);
 	}
@@ -258,24 +305,26 @@ static int place_on_spare(struct remap_c *rc, u64 block, const void *data)
 }
 
 /* A write: each block to main if it takes it, else to the spare. */
-static bool handle_write(struct remap_c *rc, struct held *h, u8 *buf, bool *spare_written)
+static bool handle_write(struct remap_c *rc, struct view *v, struct held *h, u8 *buf,
+			 bool *spare_written)
 {
 	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
 	u32 bs = rc->table.block_size;
-	const struct dmr_index_entry *e;
-	bool changed = false;
+	struct dmr_index_entry ent;
+	bool changed = false, mapped;
 	u64 block;
 	int r;
 
 	copy_from_bio(h->bio, pb->iter, buf);
 	h->status = BLK_STS_OK;
 	for (block = h->first; block <= h->last; block++, buf += bs) {
-		e = lookup(rc, block);
+		mapped = view_get(rc, v, block, &ent);
 		/* A write that failed on main is tried once more: it may have been transient. */
-		if (!e && !h->pending_write && !remap_dm_io(rc, rc->main->bdev, REQ_OP_WRITE | REQ_FUA,
-							 remap_block_sector(rc, block), buf, bs))
+		if (!mapped && !h->pending_write &&
+		    !remap_dm_io(rc, rc->main->bdev, REQ_OP_WRITE | REQ_FUA,
+				 remap_block_sector(rc, block), buf, bs))
 			continue;
-		if (!e && h->pending_write) {
+		if (!mapped && h->pending_write) {
 			/* Unremapped meanwhile: the block lives on main again. */
 			r = remap_dm_io(rc, rc->main->bdev, REQ_OP_WRITE | REQ_FUA,
 					remap_block_sector(rc, block), buf, bs);
@@ -283,7 +332,7 @@ static bool handle_write(struct remap_c *rc, struct held *h, u8 *buf, bool *spar
 				h->status = BLK_STS_IOERR;
 			continue;
 		}
-		r = place_on_spare(rc, block, buf);
+		r = place_on_spare(rc, v, block, buf);
 		if (r) {
 			DMERR_LIMIT("%s: sector %llu: no spare block for a failing write (error %d)",
 				    dm_device_name(dm_table_get_md(rc->ti->table)),
@@ -293,7 +342,7 @@ static bool handle_write(struct remap_c *rc, struct held *h, u8 *buf, bool *spar
 		}
 		*spare_written = true;
 		changed = true;
-		if (!e || e->state != DMR_SLOT_REMAPPED)
+		if (!mapped || ent.state != DMR_SLOT_REMAPPED)
 			atomic64_inc(&rc->auto_remaps);
 	}
 	h->needs_commit = changed;
@@ -301,18 +350,18 @@ static bool handle_write(struct remap_c *rc, struct held *h, u8 *buf, bool *spar
 }
 
 /* A read: retried block by block; blocks that keep failing become pending. */
-static bool handle_read(struct remap_c *rc, struct held *h, u8 *buf)
+static bool handle_read(struct remap_c *rc, struct view *v, struct held *h, u8 *buf)
 {
 	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
 	u32 bs = rc->table.block_size, b, tries;
-	const struct dmr_index_entry *e;
+	struct dmr_index_entry ent, *e;
 	bool changed = false, ok = true;
 	u8 *p = buf;
 	u64 block;
 	int r = 0;
 
 	for (block = h->first; block <= h->last; block++, p += bs) {
-		e = lookup(rc, block);
+		e = view_get(rc, v, block, &ent) ? &ent : NULL;
 		for (tries = 0; tries <= remap_read_retries; tries++) {
 			if (e && e->state == DMR_SLOT_REMAPPED)
 				r = remap_dm_io(rc, rc->spare->bdev, REQ_OP_READ,
@@ -326,6 +375,7 @@ static bool handle_read(struct remap_c *rc, struct held *h, u8 *buf)
 		if (!r) {
 			if (e && e->state == DMR_SLOT_PENDING) {
 				dmr_meta_remove(&rc->meta, e->spare_block);
+				view_set(v, block, 0, DMR_SLOT_FREE);
 				atomic64_inc(&rc->pending_cleared);
 				changed = true;
 			}
@@ -334,6 +384,7 @@ static bool handle_read(struct remap_c *rc, struct held *h, u8 *buf)
 		ok = false;
 		/* The data is gone: the read fails, the block waits for a write. */
 		if (!e && !dmr_meta_add(&rc->meta, block, DMR_SLOT_PENDING, &b)) {
+			view_set(v, block, b, DMR_SLOT_PENDING);
 			DMWARN("%s: sector %llu unreadable after %u tries, now pending",
 			       dm_device_name(dm_table_get_md(rc->ti->table)),
 			       remap_block_sector(rc, block), remap_read_retries + 1);
@@ -400,10 +451,12 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 {
 	u32 before = rc->meta.nr_remapped + rc->meta.nr_pending + rc->meta.alloc.nr_bad;
 	bool changed = false, spare_written = false, committed = true;
+	struct view v = { .max = nr_good };
+	struct dmr_index_entry ent;
 	struct dmr_index *ix;
 	unsigned int i;
 	size_t max = 0;
-	u64 dup;
+	u64 dup = 0;
 	u8 *buf;
 
 	for (i = 0; i < n; i++) {
@@ -414,7 +467,9 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 		held[i].status = pb->error ? pb->error : BLK_STS_IOERR;
 		held[i].busy = !busy_insert(rc, held[i].first, held[i].last);
 		max = max_t(size_t, max, pb->iter.bi_size);
+		v.max += held[i].last - held[i].first + 1;
 	}
+	v.e = kvmalloc_array(v.max, sizeof(*v.e), GFP_KERNEL);
 	if (n)
 		busy_wait(rc);
 	buf = n ? kvmalloc(max_t(size_t, max, rc->table.block_size), GFP_KERNEL) : NULL;
@@ -431,30 +486,34 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (!buf || !held[i].busy || held[i].path || rc->mode != REMAP_RW)
+		if (!buf || !v.e || !held[i].busy || held[i].path || rc->mode != REMAP_RW)
 			continue;
 		if (bio_op(held[i].bio) == REQ_OP_WRITE)
-			changed |= handle_write(rc, &held[i], buf, &spare_written);
+			changed |= handle_write(rc, &v, &held[i], buf, &spare_written);
 		else
-			changed |= handle_read(rc, &held[i], buf);
+			changed |= handle_read(rc, &v, &held[i], buf);
 	}
 	kvfree(buf);
-	for (i = 0; i < nr_good; i++) {
-		const struct dmr_index_entry *e = lookup(rc, good[i]);
-
-		if (e && e->state == DMR_SLOT_PENDING) {
-			dmr_meta_remove(&rc->meta, e->spare_block);
+	for (i = 0; v.e && i < nr_good && rc->mode == REMAP_RW; i++) {
+		if (view_get(rc, &v, good[i], &ent) && ent.state == DMR_SLOT_PENDING) {
+			dmr_meta_remove(&rc->meta, ent.spare_block);
+			view_set(&v, good[i], 0, DMR_SLOT_FREE);
 			atomic64_inc(&rc->pending_cleared);
 			changed = true;
 		}
 	}
+	kvfree(v.e);
 	if (!changed && !dmr_meta_nr_dirty(&rc->meta))
 		goto done;
 	/* Data first, then the metadata naming it. */
 	if (spare_written && blkdev_issue_flush(rc->spare->bdev)) {
+		DMERR("%s: flushing the spare failed: the batch is not committed",
+		      dm_device_name(dm_table_get_md(rc->ti->table)));
 		committed = false;
 	} else if (dmr_index_build(rc->meta.slots, rc->meta.nr_blocks,
 				   rc->meta.nr_remapped + rc->meta.nr_pending, &ix, &dup)) {
+		DMERR("%s: cannot build the lookup index (main block %llu twice, or out of memory): the batch is not committed",
+		      dm_device_name(dm_table_get_md(rc->ti->table)), dup);
 		committed = false;
 	} else if (!commit_locked(rc)) {
 		dmr_index_free(ix);
