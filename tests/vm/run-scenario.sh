@@ -11,6 +11,7 @@
 #   # host-check: <disk> <spare_start> <spare_len>
 #                              after the last boot, `dmremap check` (the host's
 #                              sanitizer build) on that disk's image must pass
+#   # initramfs: fio           boot the initramfs with fio (<initramfs>-fio.cpio)
 # usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
 set -u
 kver=$1 kdir=$2 initrd=$3 script=$4 work=$5
@@ -21,6 +22,8 @@ timeout=$(header timeout)
 timeout=${timeout:-60}
 boots=$(header boots)
 boots=${boots:-1}
+layer=$(header initramfs)
+[ -z "$layer" ] || initrd="${initrd%.cpio}-$layer.cpio"
 
 rm -rf "$work"
 mkdir -p "$work"
