@@ -318,3 +318,16 @@ fs_under_bad_blocks() {
 	remove r
 	dmsetup remove m
 }
+
+# wait_line <file> <text>: until a background program has printed the text.
+wait_line() {
+	local i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || fail "no '$2' in $1 after 60 s"
+		sleep 0.1
+	done
+}
+
+# remaps_debugfs <name>: every remapped or pending block (list without a limit).
+remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
