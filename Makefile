@@ -51,7 +51,13 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lcmocka
 
-vm-tools: $(BUILD)/san/dmremap
+# O_DIRECT workloads with per-block verification, run in the guest (static:
+# nothing to resolve in the initramfs).
+$(BUILD)/progs/dmr-blkio: tests/vm/progs/dmr-blkio.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror $(CFLAGS) -static -pthread -o $@ $<
+
+vm-tools: $(BUILD)/san/dmremap $(BUILD)/progs/dmr-blkio
 
 # The offline commands (check, dump) against images made by the shared core.
 tool-test: $(BUILD)/san/dmremap

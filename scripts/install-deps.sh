@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages the build and the test suite need.
+# Install the Debian packages the build and the test suite need (the last
+# line: filesystem tools and fio, copied into the VM guest's initramfs).
 # As root: installs what is missing. Otherwise: names what is missing and fails.
 set -eu
 
@@ -7,7 +8,8 @@ PKGS="gcc make libc6-dev pkg-config
 linux-headers-amd64 linux-headers-6.12-amd64
 libdevmapper-dev libcmocka-dev sparse clang libclang-rt-14-dev
 qemu-system-x86 busybox-static dmsetup coreutils
-cpio xz-utils zstd kmod e2fsprogs util-linux"
+cpio xz-utils zstd kmod util-linux
+e2fsprogs xfsprogs btrfs-progs fio"
 
 missing=""
 for p in $PKGS; do

@@ -21,5 +21,5 @@ if ! make -s module vm-tools KDIR="$kdir" W=1 > "$log" 2>&1 ||
 fi
 tests/vm/build-initramfs.sh "$kver" "$out/kernel" "$out/initramfs.cpio" \
 	"build/$kver/kmod/dm-remap.ko" "build/$kver/fixtures/dmr-selftest-warn.ko" \
-	build/san/dmremap
+	build/san/dmremap build/progs/dmr-blkio
 echo "$kver"

@@ -20,6 +20,7 @@
 #   # host-check: <disk> <spare_start> <spare_len>
 #                              after the last boot, `dmremap check` (the host's
 #                              sanitizer build) on that disk's image must pass
+#   # initramfs: fio           boot the initramfs with fio (<initramfs>-fio.cpio)
 # usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
 set -u
 kver=$1 kdir=$2 initrd=$3 script=$4 work=$5
@@ -40,6 +41,8 @@ if [ -n "$crash" ]; then
 	seed=${CRASH_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 	killed_at=""
 fi
+layer=$(header initramfs)
+[ -z "$layer" ] || initrd="${initrd%.cpio}-$layer.cpio"
 
 rm -rf "$work"
 mkdir -p "$work"

@@ -185,3 +185,206 @@ scsi_debug_disk() {
 	done
 	fail "no scsi_debug disk appeared"
 }
+# bad_table <disk> <bad 4 KiB block>...: a table for a main device that is
+# the disk with the `error` target over each listed block (ascending, distinct).
+bad_table() {
+	local d=$1 n at=0 b s
+	shift
+	n=$(sectors "$d")
+	for b in "$@"; do
+		s=$((b * 8))
+		[ "$s" -le "$at" ] || echo "$at $((s - at)) linear $d $at"
+		echo "$s 8 error"
+		at=$((s + 8))
+	done
+	[ "$at" -ge "$n" ] || echo "$at $((n - at)) linear $d $at"
+}
+
+# set_bad <main name> <disk> <block>...: main's blocks go bad, under I/O:
+# its table is swapped for one with exactly those bad blocks (any order).
+set_bad() {
+	local name=$1 d=$2
+	shift 2
+	# shellcheck disable=SC2046
+	dmsetup suspend "$name" &&
+		bad_table "$d" $(printf '%s\n' "$@" | sort -n -u) | dmsetup load "$name" &&
+		dmsetup resume "$name" || fail "swapping the table of $name"
+}
+
+# fs_job <verify_only 0|1>: the fio job of fs_under_bad_blocks. Two writers
+# with O_DIRECT (libaio, 4 x 64 KiB in flight) and two buffered ones (fsync at
+# the end), 8 MiB each, every 64 KiB block with a crc32c header; fio reads
+# everything back after writing (after fsync and dropping the page cache).
+# Files are preallocated (unwritten extents) so that their place on the
+# device is known before the first write.
+fs_job() {
+	cat <<JOB
+[global]
+directory=/mnt
+size=8m
+bs=64k
+rw=write
+fallocate=native
+verify=crc32c
+verify_fatal=1
+verify_state_save=0
+group_reporting=1
+verify_only=$1
+JOB
+	# The write pass is throttled so that blocks that go bad while it runs
+	# are still ahead of it: at 1 MiB/s, block 1600 of a file is not
+	# reached before 6 s.
+	[ "$1" = 1 ] || echo "rate=1m"
+	cat <<JOB
+[direct]
+numjobs=2
+direct=1
+ioengine=libaio
+iodepth=4
+[buffered]
+new_group
+numjobs=2
+ioengine=psync
+end_fsync=1
+JOB
+}
+
+# dev_block <fs> <dev> <file> <block of the file>: the 4 KiB block of the
+# device holding it (filefrag; btrfs reports its own logical addresses,
+# btrfs-map-logical turns them into the device's).
+dev_block() {
+	local fs=$1 dev=$2 file=$3 fb=$4 ext phys
+	ext=$(filefrag -v "$file" | tr -d '.:' |
+		awk -v b="$fb" '$1 ~ /^[0-9]+$/ && b >= $2 && b <= $3 { print $4 + b - $2; exit }')
+	[ -n "$ext" ] || fail "block $fb of $file not found by filefrag"
+	if [ "$fs" = btrfs ]; then
+		phys=$(btrfs-map-logical -l $((ext * 4096)) -b 4096 "$dev" | awk '/^mirror 1 / { print $6; exit }')
+		[ -n "$phys" ] || fail "btrfs-map-logical found no block for $file"
+		ext=$((phys / 4096))
+	fi
+	echo "$ext"
+}
+
+# fsck_clean <fs> <dev>: the filesystem's checker finds nothing.
+fsck_clean() {
+	case $1 in
+	ext4) e2fsck -fn "$2" ;;
+	xfs) xfs_repair -n "$2" ;;
+	btrfs) btrfs check "$2" ;;
+	esac > /tmp/fsck.log 2>&1 || {
+		cat /tmp/fsck.log
+		fail "fsck of $1 not clean"
+	}
+	log "fsck.$1 clean: $(tail -n 1 /tmp/fsck.log)"
+}
+
+# fio_ok <output file> <what>: fio's output shows no error and no verify
+# failure; prints its summary lines.
+fio_ok() {
+	if grep -Eq 'err= *[1-9]|verify: |bad magic|crc32c: |fio: ' "$1"; then
+		cat "$1"
+		fail "fio $2: errors"
+	fi
+	grep -E 'err=|^ *(READ|WRITE):' "$1" | sed 's/^ */  /'
+}
+
+# fs_under_bad_blocks <fs> <bad blocks before mkfs>: disk 1 (behind the
+# linear+error device m) is main, all of disk 2 the spare region, block size
+# 4096. mkfs on the remap device must succeed over the bad blocks; fio writes
+# and verifies files while more blocks under those files go bad; every such
+# block ends remapped; fsck is clean; after the remap device is taken down
+# and set up again, fsck is clean again and fio verifies the data again.
+# Blocks go bad only where the next access is a write (free space, file
+# space the writers have not reached yet): a block that goes bad after it
+# was written cannot be read any more (the data is gone, EIO is the honest
+# answer), which is not what this tests. So zero verify errors is the
+# expectation.
+fs_under_bad_blocks() {
+	local fs=$1 pre=$2 disk spare n dev table f fb b t0 pid early="" late="" files
+	load_remap
+	modprobe "$fs" || fail "modprobe $fs"
+	disk=$(disk 1) spare=$(disk 2)
+	n=$(sectors "$disk")
+	dev=/dev/mapper/r
+	# shellcheck disable=SC2086
+	bad_table "$disk" $pre | dmsetup create m || fail "create m"
+	table=$(remap_table "$n" /dev/mapper/m "$spare" 0 "$(sectors "$spare")" block_size 4096)
+	create r "$table"
+
+	log "mkfs.$fs over $(echo $pre | wc -w) bad blocks"
+	case $fs in
+	ext4) mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$dev" ;;
+	xfs) mkfs.xfs -q -f "$dev" ;;
+	btrfs) mkfs.btrfs -q -f "$dev" ;;
+	esac > /tmp/mkfs.log 2>&1 || {
+		cat /tmp/mkfs.log
+		fail "mkfs.$fs failed over bad blocks"
+	}
+	log "after mkfs: $(msg r count)"
+	mount -t "$fs" "$dev" /mnt || fail "mount $fs"
+
+	fs_job 0 > /tmp/write.fio
+	fs_job 1 > /tmp/verify.fio
+	fio --eta=never --create_only=1 --output=/tmp/fio.out /tmp/write.fio || {
+		cat /tmp/fio.out
+		fail "fio could not lay out its files"
+	}
+	sync
+	files=$(ls /mnt/direct.* /mnt/buffered.*)
+	[ "$(echo $files | wc -w)" -eq 4 ] || { ls -l /mnt; fail "fio laid out: $files"; }
+	# Blocks 64 and 1000 of each file go bad before the writers start;
+	# 1600, 1601 (one 64 KiB write) and 2047 (the last) while they run.
+	for f in $files; do
+		for fb in 64 1000; do early="$early $(dev_block "$fs" "$dev" "$f" "$fb")"; done
+		for fb in 1600 1601 2047; do late="$late $(dev_block "$fs" "$dev" "$f" "$fb")"; done
+	done
+	# shellcheck disable=SC2086
+	set_bad m "$disk" $pre $early
+	t0=$(date +%s)
+	fio --eta=never --output=/tmp/fio.out /tmp/write.fio &
+	pid=$!
+	sleep 1
+	# shellcheck disable=SC2086
+	set_bad m "$disk" $pre $early $late
+	log "$(echo $early $late | wc -w) blocks under the files went bad (the last $(($(date +%s) - t0)) s into the writes, which need 8 s)"
+	wait "$pid" || { cat /tmp/fio.out; fail "fio write+verify exited non-zero"; }
+	log "fio write+verify: $(($(date +%s) - t0)) s"
+	fio_ok /tmp/fio.out "write+verify"
+	for b in $early $late; do
+		msg r query $((b * 8)) | grep -q "state=remapped" ||
+			fail "block $b went bad under a file and is not remapped: $(msg r query $((b * 8)))"
+	done
+	log "after fio: $(msg r count), every block that went bad under a file remapped"
+	umount /mnt || fail "umount"
+	expect_eq "$(msg r check)" ok "check"
+	msg r stats | grep -E '^(remapped|pending|auto_remaps|read_errors|write_errors|commits)=' |
+		tr '\n' ' '
+	echo
+	fsck_clean "$fs" "$dev"
+
+	log "remap device taken down and set up again"
+	remove r
+	create r "$table"
+	log "reloaded: $(msg r count)"
+	fsck_clean "$fs" "$dev"
+	mount -t "$fs" "$dev" /mnt || fail "mount $fs after reload"
+	fio --eta=never --output=/tmp/fio.out /tmp/verify.fio || { cat /tmp/fio.out; fail "fio verify_only exited non-zero"; }
+	fio_ok /tmp/fio.out "verify after reload"
+	umount /mnt || fail "umount"
+	expect_eq "$(msg r check)" ok "check at the end"
+	remove r
+	dmsetup remove m
+}
+
+# wait_line <file> <text>: until a background program has printed the text.
+wait_line() {
+	local i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || fail "no '$2' in $1 after 60 s"
+		sleep 0.1
+	done
+}
+
+# remaps_debugfs <name>: every remapped or pending block (list without a limit).
+remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
