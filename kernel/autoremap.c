@@ -417,7 +417,7 @@ static void complete_held(struct remap_c *rc, struct held *h)
 
 /*
  * Is main still serving blocks it served a moment ago? The last two blocks
- * that completed fine, unless they are in the failing bios or mapped since:
+ * each CPU saw complete fine, unless they are in the failing bios or mapped since:
  * healthy if one reads, or if there is none to try.
  */
 static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned int n,
@@ -425,23 +425,26 @@ static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned i
 {
 	bool tried = false;
 	unsigned int k, i;
+	int cpu;
 	u64 b;
 
 	if (device_gone(rc->main->bdev))
 		return false;
-	for (k = 0; k < ARRAY_SIZE(rc->last_good); k++) {
-		b = READ_ONCE(rc->last_good[k]);
-		if (b >= rc->meta.main_blocks || lookup(rc, b))
-			continue;
-		for (i = 0; i < n; i++)
-			if (b >= held[i].first && b <= held[i].last)
-				break;
-		if (i < n)
-			continue;
-		if (!remap_dm_io(rc, rc->main->bdev, REQ_OP_READ, remap_block_sector(rc, b),
-				 buf, rc->table.block_size))
-			return true;
-		tried = true;
+	for_each_possible_cpu(cpu) {
+		for (k = 0; k < 2; k++) {
+			b = READ_ONCE(per_cpu_ptr(rc->pcpu, cpu)->last_good[k]);
+			if (b >= rc->meta.main_blocks || lookup(rc, b))
+				continue;
+			for (i = 0; i < n; i++)
+				if (b >= held[i].first && b <= held[i].last)
+					break;
+			if (i < n)
+				continue;
+			if (!remap_dm_io(rc, rc->main->bdev, REQ_OP_READ, remap_block_sector(rc, b),
+					 buf, rc->table.block_size))
+				return true;
+			tried = true;
+		}
 	}
 	return !tried;
 }
@@ -583,14 +586,18 @@ static void remap_worker(struct work_struct *work)
 
 int remap_auto_init(struct remap_c *rc)
 {
+	int cpu;
+
 	spin_lock_init(&rc->work_lock);
 	bio_list_init(&rc->failed);
 	bio_list_init(&rc->pending_writes);
 	INIT_WORK(&rc->work, remap_worker);
 	rc->auto_remap = remap_auto_default && !rc->table.no_auto_remap;
 	/* None yet: the probe trusts main. */
-	rc->last_good[0] = ~0ULL;
-	rc->last_good[1] = ~0ULL;
+	for_each_possible_cpu(cpu) {
+		per_cpu_ptr(rc->pcpu, cpu)->last_good[0] = ~0ULL;
+		per_cpu_ptr(rc->pcpu, cpu)->last_good[1] = ~0ULL;
+	}
 	rc->wq = alloc_workqueue("dm-remap", WQ_MEM_RECLAIM, 1);
 	return rc->wq ? 0 : -ENOMEM;
 }

@@ -320,14 +320,17 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *err
 		return DM_ENDIO_DONE;
 	if (!*error) {
 		if (!pb->to_spare) {
-			/* A block main just served: the health probe's reference. */
-			u64 b = READ_ONCE(rc->last_good[0]);
+			/*
+			 * A block main just served: the health probe's reference.
+			 * Per CPU, so the completion path writes no shared line.
+			 */
+			struct remap_pcpu *p = get_cpu_ptr(rc->pcpu);
 
-			/* Two distinct recent blocks (racy, approximate: a probe hint). */
-			if (b != pb->block) {
-				WRITE_ONCE(rc->last_good[1], b);
-				WRITE_ONCE(rc->last_good[0], pb->block);
+			if (p->last_good[0] != pb->block) {
+				p->last_good[1] = p->last_good[0];
+				p->last_good[0] = pb->block;
 			}
+			put_cpu_ptr(rc->pcpu);
 			if (bio_op(bio) == REQ_OP_READ && READ_ONCE(rc->meta.nr_pending))
 				remap_note_good_read(rc, pb->block, bio);
 		}

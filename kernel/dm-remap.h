@@ -51,6 +51,7 @@ struct remap_bio {
 
 struct remap_pcpu {
 	long inflight[2];	/* bios mapped in each epoch, not yet completed */
+	u64 last_good[2];	/* main blocks this CPU last saw complete fine */
 };
 
 struct remap_c {
@@ -90,7 +91,6 @@ struct remap_c {
 	u64 good_reads[16];		/* pending blocks read fine from main */
 	unsigned int nr_good_reads;
 	bool low_spare;			/* below the threshold, event sent */
-	u64 last_good[2];		/* main blocks that last completed fine */
 
 	atomic64_t read_errors;
 	atomic64_t write_errors;
