@@ -11,16 +11,7 @@ load_remap
 disk=$(disk 1) spare=$(disk 2)
 n=$(sectors "$disk")
 # main_table <bad block>...: linear over the disk, `error` over each block.
-main_table() {
-	at=0
-	for b in "$@"; do
-		s=$((b * 8))
-		[ "$s" -gt "$at" ] && echo "$at $((s - at)) linear $disk $at"
-		echo "$s 8 error"
-		at=$((s + 8))
-	done
-	echo "$at $((n - at)) linear $disk $at"
-}
+main_table() { bad_table "$disk" "$@"; }
 swap_main() {
 	dmsetup suspend m && main_table "$@" | dmsetup load m && dmsetup resume m || fail "swap main"
 }

@@ -22,16 +22,7 @@ BLOCKS=2048
 tr -d '\0' < "$notes" | grep -E '^(W|A|BAD) ' > /tmp/log || true
 # Bad blocks so far, ascending.
 bad=$(awk '$1 == "BAD" { print $2 }' /tmp/log | sort -n | tr '\n' ' ')
-main_table() {
-	at=0
-	for b in "$@"; do
-		s=$((b * 8))
-		[ "$s" -gt "$at" ] && echo "$at $((s - at)) linear $disk $at"
-		echo "$s 8 error"
-		at=$((s + 8))
-	done
-	echo "$at $((n - at)) linear $disk $at"
-}
+main_table() { bad_table "$disk" "$@"; }
 # shellcheck disable=SC2086
 main_table $bad | dmsetup create m || fail "create main"
 create r "$(remap_table 131072 /dev/mapper/m "$spare" 0 4096 block_size 4096)"
