@@ -42,54 +42,73 @@ static struct dmr_index *make_index(u32 n)
 
 	for (u32 i = 0; i < n; i++) {
 		b += 1 + next_rand() % 127;
-		ix->e[i].main_block = b;
-		ix->e[i].spare_block = i;
-		ix->e[i].state = DMR_SLOT_REMAPPED;
+		struct dmr_index_entry e = { b, i, DMR_SLOT_REMAPPED };
+
+		dmr_index_set(ix, i, &e);
 	}
 	dmr_index_seal(ix);
 	return ix;
 }
 
-static double bench_lookup(const struct dmr_index *ix, u64 span, u64 range, unsigned int *hits)
+/*
+ * Lookups of random keys: the best of ROUNDS rounds, as other load on the
+ * machine (VMs of the test suite) only ever adds time.
+ */
+static double bench_lookup(const struct dmr_index *ix, u64 span, u64 range, unsigned int *hit_pct)
 {
-	enum { N = 4000000 };
+	enum { N = 1000000, ROUNDS = 9 };
 	u64 *keys = malloc(N * sizeof(*keys));
-	volatile const void *sink;
-	double t;
+	volatile u64 sink;
+	u64 acc = 0, hits;
+	double t, best = 1e18;
 
-	for (int i = 0; i < N; i++)
-		keys[i] = next_rand() % span;
-	*hits = 0;
-	t = now_ns();
-	for (int i = 0; i < N; i++) {
-		const struct dmr_index_entry *e = dmr_index_first(ix, keys[i], keys[i] + range - 1);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < N; i++)
+			keys[i] = next_rand() % span;
+		hits = 0;
+		t = now_ns();
+		for (int i = 0; i < N; i++) {
+			u32 e = dmr_index_find(ix, keys[i], keys[i] + range - 1);
 
-		sink = e;
-		*hits += e != NULL;
+			/* A hit reads its value, as the I/O path does. */
+			if (e != DMR_INDEX_NONE) {
+				acc += dmr_index_val(ix, e)->spare_block;
+				hits++;
+			}
+		}
+		t = (now_ns() - t) / N;
+		if (t < best)
+			best = t;
 	}
-	t = (now_ns() - t) / N;
+	sink = acc;
 	(void)sink;
+	*hit_pct = (unsigned int)(hits * 100 / N);
 	free(keys);
-	return t;
+	return best;
 }
 
 int main(int argc, char **argv)
 {
 	u32 n = argc > 1 ? (u32)strtoul(argv[1], NULL, 10) : 1000000;
 	struct dmr_index *ix = make_index(n);
-	u64 span = ix->e[n - 1].main_block + 1;
+	u64 span = dmr_index_main(ix, n - 1) + 1;
 	unsigned int hits;
 	double t1, t256, t;
 
 	printf("core-bench: %u remaps\n", n);
 	t1 = bench_lookup(ix, span, 1, &hits);
 	printf("lookup, 1-block bios:    %6.1f ns (%u%% hit)   goal <= 100 ns: %s (ratio %.2f)\n",
-	       t1, hits / 40000, t1 <= 100 ? "met" : "NOT met", t1 / 100);
+	       t1, hits, t1 <= 100 ? "met" : "NOT met", t1 / 100);
 	t256 = bench_lookup(ix, span, 256, &hits);
 	printf("lookup, 256-block bios:  %6.1f ns (%u%% hit)   goal <= 100 ns: %s (ratio %.2f)\n",
-	       t256, hits / 40000, t256 <= 100 ? "met" : "NOT met", t256 / 100);
-	printf("index RAM per remap:     %6zu bytes            goal <= 32 bytes: %s\n",
-	       sizeof(ix->e[0]), sizeof(ix->e[0]) <= 32 ? "met" : "NOT met");
+	       t256, hits, t256 <= 100 ? "met" : "NOT met", t256 / 100);
+	/* The leaves and every key of the tree above them. */
+	t = (n + 15) / 16 * sizeof(struct dmr_index_leaf);
+	for (u32 l = 1; l <= ix->levels; l++)
+		t += (ix->level_count[l] + 15) / 16 * 16 * sizeof(u64);
+	t /= n;
+	printf("index RAM per remap:     %6.1f bytes            goal <= 32 bytes: %s\n",
+	       t, t <= 32 ? "met" : "NOT met");
 	printf("  (plus 8 bytes per spare block for the slot array, 2 bits for the allocator)\n");
 
 	/* Allocator: every free block of a 16M-block region, one by one. */
@@ -126,7 +145,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (i = 0; i < n; i++)
-			dmr_meta_add(&m, ix->e[i].main_block, DMR_SLOT_REMAPPED, &b);
+			dmr_meta_add(&m, dmr_index_main(ix, i), DMR_SLOT_REMAPPED, &b);
 		img = malloc((size_t)(m.nr_pages + 1) * DMR_META_PAGE_SIZE);
 		for (i = 0; i < m.nr_pages; i++)
 			dmr_meta_encode_page(&m, i, img + (size_t)(i + 1) * DMR_META_PAGE_SIZE);

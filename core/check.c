@@ -84,18 +84,18 @@ u32 dmr_meta_check(const struct dmr_meta *m, const struct dmr_index *ix,
 		VIOLATION("lookup index holds %u entries, slots map %u\n",
 			  ix->count, remapped + pending);
 	for (i = 0; i < ix->count; i++) {
-		const struct dmr_index_entry *e = &ix->e[i];
+		struct dmr_index_entry e = dmr_index_get(ix, i);
 
-		if (i && e->main_block <= ix->e[i - 1].main_block)
+		if (i && e.main_block <= dmr_index_main(ix, i - 1))
 			VIOLATION("lookup index: main block %llu out of order or twice\n",
-				  (unsigned long long)e->main_block);
-		if (e->spare_block >= m->nr_blocks ||
-		    m->slots[e->spare_block] != dmr_slot_make(e->state, e->main_block))
+				  (unsigned long long)e.main_block);
+		if (e.spare_block >= m->nr_blocks ||
+		    m->slots[e.spare_block] != dmr_slot_make(e.state, e.main_block))
 			VIOLATION("lookup index: main block %llu -> spare block %u disagrees with the slots\n",
-				  (unsigned long long)e->main_block, e->spare_block);
-		else if (dmr_alloc_is_reserved(a, e->spare_block))
+				  (unsigned long long)e.main_block, e.spare_block);
+		else if (dmr_alloc_is_reserved(a, e.spare_block))
 			VIOLATION("lookup index: main block %llu points into a metadata copy\n",
-				  (unsigned long long)e->main_block);
+				  (unsigned long long)e.main_block);
 	}
 	return n;
 }

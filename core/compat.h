@@ -15,11 +15,13 @@
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/prefetch.h>
 #include <asm/byteorder.h>
 #define dmr_static_assert(expr, msg) static_assert(expr, msg)
 /* Metadata arrays can be large: kvmalloc falls back to vmalloc. */
 #define dmr_printf(a, b) __printf(a, b)
 #define dmr_popcount64(x) hweight64(x)
+#define dmr_prefetch(p) prefetch(p)
 #define dmr_zalloc(size) kvzalloc(size, GFP_KERNEL)
 #define dmr_free(ptr) kvfree(ptr)
 #else
@@ -46,8 +48,11 @@ typedef uint64_t u64;
 #include <stdarg.h>
 #define dmr_printf(a, b) __attribute__((format(printf, a, b)))
 #define dmr_popcount64(x) __builtin_popcountll(x)
+#define dmr_prefetch(p) __builtin_prefetch(p)
 #define dmr_zalloc(size) calloc(1, size)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define U32_MAX UINT32_MAX
+#define U64_MAX UINT64_MAX
 #define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #define dmr_free(ptr) free(ptr)
 #endif

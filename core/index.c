@@ -2,21 +2,40 @@
 #include "index.h"
 #include "format.h"
 
-/* Keys the tree above count entries needs at most: n/16 + n/256 + ... */
-static size_t tree_keys(u32 count)
+static u32 nodes(u32 n)
 {
-	return (size_t)count / (DMR_INDEX_FAN - 1) + DMR_INDEX_MAX_LEVELS;
+	return (n + DMR_INDEX_FAN - 1) / DMR_INDEX_FAN;
 }
+
+/* Keys of the tree above n entries: n/16 + n/256 + ..., each level padded. */
+static size_t tree_keys(u32 n)
+{
+	size_t keys = 0;
+
+	while (n > DMR_INDEX_FAN) {
+		n = nodes(n);
+		keys += (size_t)nodes(n) * DMR_INDEX_FAN;
+	}
+	return keys;
+}
+
+/* Leaves start on a cache line of their own. */
+#define LEAF_OFFSET ((sizeof(struct dmr_index) + 63) & ~(size_t)63)
 
 struct dmr_index *dmr_index_alloc(u32 count)
 {
+	size_t leaves = (size_t)nodes(count) * sizeof(struct dmr_index_leaf);
 	struct dmr_index *ix;
+	u32 i;
 
-	ix = dmr_zalloc(sizeof(*ix) + (size_t)count * sizeof(ix->e[0]) +
-			tree_keys(count) * sizeof(u64));
+	ix = dmr_zalloc(LEAF_OFFSET + leaves + tree_keys(count) * sizeof(u64));
 	if (ix) {
 		ix->count = count;
 		ix->level_count[0] = count;
+		ix->leaf = (struct dmr_index_leaf *)((char *)ix + LEAF_OFFSET);
+		ix->level_key[1] = (u64 *)((char *)ix->leaf + leaves);
+		for (i = count; i % DMR_INDEX_FAN; i++)
+			ix->leaf[i / DMR_INDEX_FAN].key[i % DMR_INDEX_FAN] = U64_MAX;
 	}
 	return ix;
 }
@@ -26,77 +45,111 @@ void dmr_index_free(struct dmr_index *ix)
 	dmr_free(ix);
 }
 
+void dmr_index_set(struct dmr_index *ix, u32 i, const struct dmr_index_entry *e)
+{
+	struct dmr_index_leaf *leaf = &ix->leaf[i / DMR_INDEX_FAN];
+
+	leaf->key[i % DMR_INDEX_FAN] = e->main_block;
+	leaf->val[i % DMR_INDEX_FAN].spare_block = e->spare_block;
+	leaf->val[i % DMR_INDEX_FAN].state = e->state;
+}
+
+/* Level l's key i: the first key of node i of the level below. */
+static u64 first_key(const struct dmr_index *ix, u32 l, u32 i)
+{
+	return l == 1 ? ix->leaf[i].key[0] : ix->level_key[l - 1][i * DMR_INDEX_FAN];
+}
+
 void dmr_index_seal(struct dmr_index *ix)
 {
-	u64 *keys = (u64 *)(ix->e + ix->count);
+	u64 *keys = ix->level_key[1];
 	u32 l, i, n = ix->count;
 
 	ix->levels = 0;
-	ix->level_count[0] = n;
-	for (l = 1; n > DMR_INDEX_FAN && l <= DMR_INDEX_MAX_LEVELS; l++) {
-		n = (n + DMR_INDEX_FAN - 1) / DMR_INDEX_FAN;
+	for (l = 1; n > DMR_INDEX_FAN; l++) {
+		n = nodes(n);
 		ix->level_key[l] = keys;
 		ix->level_count[l] = n;
 		for (i = 0; i < n; i++)
-			keys[i] = l == 1 ? ix->e[i * DMR_INDEX_FAN].main_block :
-				ix->level_key[l - 1][i * DMR_INDEX_FAN];
-		keys += n;
+			keys[i] = first_key(ix, l, i);
+		for (; i % DMR_INDEX_FAN; i++)
+			keys[i] = U64_MAX;
+		keys += i;
 		ix->levels = l;
 	}
 }
 
 /*
- * Position of the first entry with main_block >= key. From the top level
- * down: with p keys of level l below key, the answer in level l-1 lies in
- * ((p-1)*16, p*16], so each level scans at most 15 keys.
+ * Keys of one node below key: a binary search of 4 steps with no branch on
+ * the data (each step a conditional move); both cache lines of the node are
+ * asked for first, so their misses overlap.
+ */
+static u32 count_below(const u64 *k, u64 key)
+{
+	u32 base = 0, half;
+
+	dmr_prefetch(k + DMR_INDEX_FAN / 2);
+	for (half = DMR_INDEX_FAN / 2; half; half /= 2)
+		base = k[base + half - 1] < key ? base + half : base;
+	return base + (k[base] < key);
+}
+
+/*
+ * Position of the first key >= key (count if none). From the top level
+ * down: if p keys of node j of level l lie below key, the answer lies in
+ * node j*16 + p - 1 of the level below (or is the first key of the next
+ * one, which the count of 16 there yields), node 0 if p is 0.
  */
 static u32 lower_bound(const struct dmr_index *ix, u64 key)
 {
-	u32 l = ix->levels, lo = 0, hi = ix->level_count[l], p, mid;
+	u32 l, node = 0, p;
 
-	if (!l && hi > DMR_INDEX_FAN) {
-		/* Not sealed (built by hand): plain binary search. */
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (ix->e[mid].main_block < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo;
+	for (l = ix->levels; l; l--) {
+		p = node * DMR_INDEX_FAN + count_below(ix->level_key[l] + node * DMR_INDEX_FAN, key);
+		node = p ? p - 1 : 0;
 	}
-	for (; l; l--) {
-		const u64 *k = ix->level_key[l];
-
-		for (p = lo; p < hi && k[p] < key; p++)
-			;
-		lo = p ? (p - 1) * DMR_INDEX_FAN + 1 : 0;
-		hi = min_t(u32, p * DMR_INDEX_FAN, ix->level_count[l - 1]);
-	}
-	for (p = lo; p < hi && ix->e[p].main_block < key; p++)
-		;
-	return p;
+	return node * DMR_INDEX_FAN + count_below(ix->leaf[node].key, key);
 }
 
-const struct dmr_index_entry *dmr_index_first(const struct dmr_index *ix,
-					      u64 lo, u64 hi)
+u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi)
 {
 	u32 i;
 
 	if (!ix || !ix->count)
-		return NULL;
+		return DMR_INDEX_NONE;
 	i = lower_bound(ix, lo);
-	if (i < ix->count && ix->e[i].main_block <= hi)
-		return &ix->e[i];
-	return NULL;
+	if (i < ix->count && dmr_index_main(ix, i) <= hi)
+		return i;
+	return DMR_INDEX_NONE;
+}
+
+bool dmr_index_lookup(const struct dmr_index *ix, u64 block, struct dmr_index_entry *out)
+{
+	u32 i = dmr_index_find(ix, block, block);
+
+	if (i == DMR_INDEX_NONE)
+		return false;
+	*out = dmr_index_get(ix, i);
+	return true;
+}
+
+static void copy_entries(struct dmr_index *to, u32 to_i, const struct dmr_index *from,
+			 u32 from_i, u32 n)
+{
+	struct dmr_index_entry e;
+
+	while (n--) {
+		e = dmr_index_get(from, from_i++);
+		dmr_index_set(to, to_i++, &e);
+	}
 }
 
 struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 				   const struct dmr_index_entry *e, bool remove)
 {
 	u32 count = ix ? ix->count : 0;
-	u32 i = ix ? lower_bound(ix, e->main_block) : 0;
-	bool present = i < count && ix->e[i].main_block == e->main_block;
+	u32 i = count ? lower_bound(ix, e->main_block) : 0;
+	bool present = i < count && dmr_index_main(ix, i) == e->main_block;
 	/* Entries before and after position i keep their order. */
 	u32 tail_from = present ? i + 1 : i;
 	u32 new_count = remove ? count - (present ? 1 : 0) : count + (present ? 0 : 1);
@@ -105,47 +158,47 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 
 	if (!n)
 		return NULL;
-	if (i)
-		memcpy(n->e, ix->e, (size_t)i * sizeof(n->e[0]));
+	copy_entries(n, 0, ix, 0, i);
 	if (!remove)
-		n->e[i] = *e;
+		dmr_index_set(n, i, e);
 	if (count > tail_from)
-		memcpy(n->e + tail_to, ix->e + tail_from,
-		       (size_t)(count - tail_from) * sizeof(n->e[0]));
+		copy_entries(n, tail_to, ix, tail_from, count - tail_from);
 	dmr_index_seal(n);
 	return n;
 }
 
-static void sift_down(struct dmr_index_entry *e, u32 root, u32 n)
+static void swap_entries(struct dmr_index *ix, u32 a, u32 b)
 {
-	struct dmr_index_entry t;
+	struct dmr_index_entry ea = dmr_index_get(ix, a), eb = dmr_index_get(ix, b);
+
+	dmr_index_set(ix, a, &eb);
+	dmr_index_set(ix, b, &ea);
+}
+
+static void sift_down(struct dmr_index *ix, u32 root, u32 n)
+{
 	u32 child;
 
 	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && e[child + 1].main_block > e[child].main_block)
+		if (child + 1 < n && dmr_index_main(ix, child + 1) > dmr_index_main(ix, child))
 			child++;
-		if (e[root].main_block >= e[child].main_block)
+		if (dmr_index_main(ix, root) >= dmr_index_main(ix, child))
 			return;
-		t = e[root];
-		e[root] = e[child];
-		e[child] = t;
+		swap_entries(ix, root, child);
 		root = child;
 	}
 }
 
 /* Heapsort: in place, no recursion, O(n log n) in the worst case. */
-static void sort_entries(struct dmr_index_entry *e, u32 n)
+static void sort_entries(struct dmr_index *ix)
 {
-	struct dmr_index_entry t;
-	u32 i;
+	u32 i, n = ix->count;
 
 	for (i = n / 2; i-- > 0;)
-		sift_down(e, i, n);
+		sift_down(ix, i, n);
 	for (i = n; i-- > 1;) {
-		t = e[0];
-		e[0] = e[i];
-		e[i] = t;
-		sift_down(e, 0, i);
+		swap_entries(ix, 0, i);
+		sift_down(ix, 0, i);
 	}
 }
 
@@ -153,28 +206,28 @@ int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 		    struct dmr_index **out, u64 *dup)
 {
 	struct dmr_index *ix = dmr_index_alloc(count);
-	u32 b, i = 0, state;
+	struct dmr_index_entry e;
+	u32 b, i = 0;
 
 	if (!ix)
 		return -ENOMEM;
 	for (b = 0; b < nr_blocks; b++) {
-		state = dmr_slot_state(slots[b]);
-		if (state != DMR_SLOT_REMAPPED && state != DMR_SLOT_PENDING)
+		e.state = dmr_slot_state(slots[b]);
+		if (e.state != DMR_SLOT_REMAPPED && e.state != DMR_SLOT_PENDING)
 			continue;
 		if (i == count)
 			goto bad_count;
-		ix->e[i].main_block = dmr_slot_main(slots[b]);
-		ix->e[i].spare_block = b;
-		ix->e[i].state = state;
-		i++;
+		e.main_block = dmr_slot_main(slots[b]);
+		e.spare_block = b;
+		dmr_index_set(ix, i++, &e);
 	}
 	if (i != count)
 		goto bad_count;
-	sort_entries(ix->e, count);
+	sort_entries(ix);
 	dmr_index_seal(ix);
 	for (i = 1; i < count; i++) {
-		if (ix->e[i].main_block == ix->e[i - 1].main_block) {
-			*dup = ix->e[i].main_block;
+		if (dmr_index_main(ix, i) == dmr_index_main(ix, i - 1)) {
+			*dup = dmr_index_main(ix, i);
 			dmr_index_free(ix);
 			return -EINVAL;
 		}

@@ -7,11 +7,14 @@
  * An index is immutable once built: a change builds a new index and the
  * kernel publishes it with RCU, so readers take no lock and allocate nothing
  * (the no-hit path with no entries at all is a single load of the count).
- * 16 bytes of RAM per entry, plus about half a byte for a static search
- * tree over the keys (every 16th key, every 16th of those, ...): a lookup
- * scans at most 16 keys per level, the upper levels stay in cache, and only
- * the last steps touch the entries, instead of a cache miss at every step of
- * a binary search over the whole array.
+ *
+ * 16 bytes of RAM per entry, in leaves of 16 entries: 16 sorted main blocks
+ * (128 bytes), then their spare blocks and states (128 bytes). Above the
+ * leaves sits a static search tree of every 16th key, every 16th of those,
+ * ..., about half a byte per entry. A lookup counts the keys below its
+ * target in one node of 16 per level (compares and adds, no data-dependent
+ * branch); the upper levels stay in cache, the leaf costs two cache lines of
+ * keys, and a hit reads its value from the same leaf, in the same page.
  */
 #ifndef DMR_CORE_INDEX_H
 #define DMR_CORE_INDEX_H
@@ -21,35 +24,75 @@
 #include <linux/rcupdate.h>
 #endif
 
+/* One entry, as handed in and out: the index stores the fields apart. */
 struct dmr_index_entry {
 	u64 main_block;
 	u32 spare_block;
 	u32 state;		/* DMR_SLOT_REMAPPED or DMR_SLOT_PENDING */
 };
 
+struct dmr_index_val {
+	u32 spare_block;
+	u32 state;
+};
+
 #define DMR_INDEX_FAN 16
-#define DMR_INDEX_MAX_LEVELS 8	/* 16^8 > DMR_MAX_SPARE_BLOCKS */
+#define DMR_INDEX_MAX_LEVELS 7	/* 16^7 > DMR_MAX_SPARE_BLOCKS */
+#define DMR_INDEX_NONE U32_MAX
+
+/* Unused places of the last leaf and node hold key U64_MAX. */
+struct dmr_index_leaf {
+	u64 key[DMR_INDEX_FAN];
+	struct dmr_index_val val[DMR_INDEX_FAN];
+};
 
 struct dmr_index {
 #ifdef __KERNEL__
 	struct rcu_head rcu;	/* freed after the readers of the old version */
 #endif
 	u32 count;
-	u32 levels;		/* tree levels above e[]; 0 until dmr_index_seal() */
+	u32 levels;		/* tree levels above the leaves */
+	/* Level l >= 1: key i is the first key of node i of level l-1. */
 	u32 level_count[DMR_INDEX_MAX_LEVELS + 1];
-	u64 *level_key[DMR_INDEX_MAX_LEVELS + 1];	/* [l][i]: key of [l-1][16 i] */
-	struct dmr_index_entry e[];
+	u64 *level_key[DMR_INDEX_MAX_LEVELS + 1];
+	struct dmr_index_leaf *leaf;
 };
 
+/* An index for count entries; set each entry, in key order, then seal. */
 struct dmr_index *dmr_index_alloc(u32 count);
 void dmr_index_free(struct dmr_index *ix);
-
-/* Build the search tree once e[] is complete and sorted (update and build do). */
+void dmr_index_set(struct dmr_index *ix, u32 i, const struct dmr_index_entry *e);
 void dmr_index_seal(struct dmr_index *ix);
 
-/* First entry with lo <= main_block <= hi, or NULL. */
-const struct dmr_index_entry *dmr_index_first(const struct dmr_index *ix,
-					      u64 lo, u64 hi);
+static inline u64 dmr_index_main(const struct dmr_index *ix, u32 i)
+{
+	return ix->leaf[i / DMR_INDEX_FAN].key[i % DMR_INDEX_FAN];
+}
+
+static inline const struct dmr_index_val *dmr_index_val(const struct dmr_index *ix, u32 i)
+{
+	return &ix->leaf[i / DMR_INDEX_FAN].val[i % DMR_INDEX_FAN];
+}
+
+static inline struct dmr_index_entry dmr_index_get(const struct dmr_index *ix, u32 i)
+{
+	struct dmr_index_entry e = {
+		.main_block = dmr_index_main(ix, i),
+		.spare_block = dmr_index_val(ix, i)->spare_block,
+		.state = dmr_index_val(ix, i)->state,
+	};
+
+	return e;
+}
+
+/*
+ * Position of the first entry with lo <= main_block <= hi, or DMR_INDEX_NONE
+ * (which is >= count, so "i < ix->count" ends a walk from it).
+ */
+u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi);
+
+/* The entry for block, if there is one. */
+bool dmr_index_lookup(const struct dmr_index *ix, u64 block, struct dmr_index_entry *out);
 
 /*
  * A copy of ix with the entry for e->main_block inserted or replaced

@@ -141,18 +141,18 @@ void remap_note_good_read(struct remap_c *rc, u64 first, struct bio *bio)
 {
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	u64 last = first + ((pb->iter.bi_size >> SECTOR_SHIFT) >> rc->block_shift) - 1;
-	const struct dmr_index_entry *e;
 	const struct dmr_index *ix;
 	unsigned long flags;
 	u64 block = 0;
 	bool found = false;
+	u32 i;
 
 	rcu_read_lock();
 	ix = rcu_dereference(rc->index);
-	for (e = dmr_index_first(ix, first, last); e && e < ix->e + ix->count &&
-	     e->main_block <= last; e++) {
-		if (e->state == DMR_SLOT_PENDING) {
-			block = e->main_block;
+	for (i = dmr_index_find(ix, first, last); i < ix->count &&
+	     dmr_index_main(ix, i) <= last; i++) {
+		if (dmr_index_val(ix, i)->state == DMR_SLOT_PENDING) {
+			block = dmr_index_main(ix, i);
 			found = true;
 			break;
 		}
@@ -217,10 +217,10 @@ static void copy_to_bio(struct bio *bio, struct bvec_iter iter, const u8 *buf)
 	}
 }
 
-static const struct dmr_index_entry *lookup(struct remap_c *rc, u64 block)
+static bool lookup(struct remap_c *rc, u64 block, struct dmr_index_entry *e)
 {
-	return dmr_index_first(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
-			       block, block);
+	return dmr_index_lookup(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
+				block, e);
 }
 
 /*
@@ -237,7 +237,6 @@ struct view {
 static bool view_get(struct remap_c *rc, struct view *v, u64 block,
 		     struct dmr_index_entry *out)
 {
-	const struct dmr_index_entry *e;
 	u32 i;
 
 	for (i = v->n; i-- > 0;) {
@@ -246,10 +245,7 @@ static bool view_get(struct remap_c *rc, struct view *v, u64 block,
 			return out->state != DMR_SLOT_FREE;
 		}
 	}
-	e = lookup(rc, block);
-	if (e)
-		*out = *e;
-	return e;
+	return lookup(rc, block, out);
 }
 
 static void view_set(struct view *v, u64 block, u32 spare, u32 state)
@@ -433,7 +429,10 @@ static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned i
 	for_each_possible_cpu(cpu) {
 		for (k = 0; k < 2; k++) {
 			b = READ_ONCE(per_cpu_ptr(rc->pcpu, cpu)->last_good[k]);
-			if (b >= rc->meta.main_blocks || lookup(rc, b))
+			if (b >= rc->meta.main_blocks ||
+			    dmr_index_find(rcu_dereference_protected(rc->index,
+								     lockdep_is_held(&rc->lock)),
+					   b, b) != DMR_INDEX_NONE)
 				continue;
 			for (i = 0; i < n; i++)
 				if (b >= held[i].first && b <= held[i].last)

@@ -173,9 +173,11 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	unsigned int sectors = bio_sectors(bio), n;
 	u64 first = sector >> rc->block_shift;
 	u64 last = (sector + sectors - 1) >> rc->block_shift;
-	const struct dmr_index_entry *e;
+	const struct dmr_index_val *v = NULL;
 	const struct dmr_index *ix;
 	struct remap_busy *busy;
+	u64 main_block = 0;
+	u32 i;
 	int ret = DM_MAPIO_REMAPPED;
 	u32 spare_block = 0;
 	bool to_spare = false, to_worker = false;
@@ -205,24 +207,25 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 		}
 	}
 	ix = rcu_dereference(rc->index);
-	e = dmr_index_first(ix, first, last);
 	/*
-	 * Pending blocks keep their data on main until they are rewritten: a
-	 * write to one goes to the worker, which puts it on the spare.
+	 * The first entry in the bio's range that moves it: pending blocks keep
+	 * their data on main until they are rewritten, and a write to one goes
+	 * to the worker, which puts it on the spare.
 	 */
-	while (e && e->state != DMR_SLOT_REMAPPED &&
-	       !(write && e->state == DMR_SLOT_PENDING)) {
-		e++;
-		if (e == ix->e + ix->count || e->main_block > last)
-			e = NULL;
+	for (i = dmr_index_find(ix, first, last);
+	     i < ix->count && (main_block = dmr_index_main(ix, i)) <= last; i++) {
+		v = dmr_index_val(ix, i);
+		if (v->state == DMR_SLOT_REMAPPED || (write && v->state == DMR_SLOT_PENDING))
+			break;
+		v = NULL;
 	}
-	if (e && e->main_block == first) {
-		to_spare = e->state == DMR_SLOT_REMAPPED;
+	if (v && main_block == first) {
+		to_spare = v->state == DMR_SLOT_REMAPPED;
 		to_worker = !to_spare;
-		spare_block = e->spare_block;
+		spare_block = v->spare_block;
 		last = first;
-	} else if (e) {
-		last = e->main_block - 1;
+	} else if (v) {
+		last = main_block - 1;
 	}
 	n = min_t(u64, sectors, ((last + 1) << rc->block_shift) - sector);
 	if (n < sectors) {

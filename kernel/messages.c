@@ -101,21 +101,22 @@ void remap_show_metadata_locations(struct remap_c *rc, struct dmr_out *o)
 void remap_show_list(struct remap_c *rc, u64 start, u64 count, struct dmr_out *o)
 {
 	struct dmr_index *ix = get_index(rc);
-	const struct dmr_index_entry *e = dmr_index_first(ix, start >> rc->block_shift, ~0ULL);
-	const struct dmr_index_entry *end = ix->e + ix->count;
+	u32 i = dmr_index_find(ix, start >> rc->block_shift, ~0ULL);
 	struct dmr_out body = *o;
+	struct dmr_index_entry e;
 
 	/* Room for the continuation line stays free. */
 	body.size = o->size > 48 ? o->size - 48 : 0;
-	for (; e && e < end && count; e++, count--) {
+	for (; i < ix->count && count; i++, count--) {
+		e = dmr_index_get(ix, i);
 		if (!dmr_out(&body, "sector=%llu state=%s spare_sector=%llu\n",
-			     remap_block_sector(rc, e->main_block), slot_state_name(e->state),
-			     dmr_spare_sector(&rc->meta, e->spare_block)))
+			     remap_block_sector(rc, e.main_block), slot_state_name(e.state),
+			     dmr_spare_sector(&rc->meta, e.spare_block)))
 			break;
 	}
 	o->len = body.len;
-	if (e && e < end && count)
-		dmr_out(o, "next=%llu\n", remap_block_sector(rc, e->main_block));
+	if (i < ix->count && count)
+		dmr_out(o, "next=%llu\n", remap_block_sector(rc, dmr_index_main(ix, i)));
 }
 
 static void show_query(struct remap_c *rc, u64 sector, u64 sectors, struct dmr_out *o)
@@ -123,18 +124,17 @@ static void show_query(struct remap_c *rc, u64 sector, u64 sectors, struct dmr_o
 	struct dmr_index *ix = get_index(rc);
 	u64 b, first = sector >> rc->block_shift;
 	u64 last = (sector + sectors - 1) >> rc->block_shift;
-	const struct dmr_index_entry *e;
+	struct dmr_index_entry e;
 
 	for (b = first; b <= last; b++) {
-		e = dmr_index_first(ix, b, b);
-		if (!e) {
+		if (!dmr_index_lookup(ix, b, &e)) {
 			if (!dmr_out(o, "sector=%llu state=ok\n", remap_block_sector(rc, b)))
 				return;
 			continue;
 		}
 		if (!dmr_out(o, "sector=%llu state=%s spare_sector=%llu spare_block=%u\n",
-			     remap_block_sector(rc, b), slot_state_name(e->state),
-			     dmr_spare_sector(&rc->meta, e->spare_block), e->spare_block))
+			     remap_block_sector(rc, b), slot_state_name(e.state),
+			     dmr_spare_sector(&rc->meta, e.spare_block), e.spare_block))
 			return;
 	}
 }

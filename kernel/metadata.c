@@ -145,11 +145,11 @@ void publish_index(struct remap_c *rc, struct dmr_index *ix)
 		kvfree_rcu(old, rcu);
 }
 
-static const struct dmr_index_entry *find_entry(struct remap_c *rc, u64 block)
+static bool find_entry(struct remap_c *rc, u64 block, struct dmr_index_entry *e)
 {
 	struct dmr_index *ix = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
 
-	return dmr_index_first(ix, block, block);
+	return dmr_index_lookup(ix, block, e);
 }
 
 static long inflight(struct remap_c *rc, unsigned int epoch)
@@ -315,7 +315,7 @@ static int remap_copy(struct remap_c *rc, struct remap_job *job, const struct dm
 		read_error = remap_dm_io(rc, rc->main->bdev, REQ_OP_READ, remap_block_sector(rc, c),
 					 rc->io.buf, n * bs);
 		for (b = c; b < c + n; b++) {
-			if (dmr_index_first(ix, b, b)) {
+			if (dmr_index_find(ix, b, b) != DMR_INDEX_NONE) {
 				job->already++;
 				continue;
 			}
@@ -346,6 +346,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 {
 	struct remap_job job = { .first = first, .last = last };
 	struct dmr_index *ix, *nix;
+	struct dmr_index_entry e;
 	u64 b, need = 0, dup;
 	int r;
 
@@ -355,12 +356,11 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	if (r)
 		goto out;
 	for (b = first; b <= last; b++)
-		if (!dmr_index_first(ix, b, b))
+		if (dmr_index_find(ix, b, b) == DMR_INDEX_NONE)
 			need++;
-	if (first == last && !need) {
+	if (first == last && dmr_index_lookup(ix, first, &e)) {
 		dmr_out(o, "error: sector %llu is already %s\n", remap_block_sector(rc, first),
-			dmr_index_first(ix, first, first)->state == DMR_SLOT_REMAPPED ?
-			"remapped" : "pending");
+			e.state == DMR_SLOT_REMAPPED ? "remapped" : "pending");
 		r = -EEXIST;
 		goto out;
 	}
@@ -470,7 +470,7 @@ static int move_to_main(struct remap_c *rc, u64 block, u32 b)
 int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
 {
 	u64 sector = remap_block_sector(rc, block);
-	const struct dmr_index_entry *e;
+	struct dmr_index_entry e;
 	struct dmr_index *ix;
 	u32 b, state;
 	int r;
@@ -479,16 +479,15 @@ int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
 	r = writable(rc, o);
 	if (r)
 		goto out;
-	e = find_entry(rc, block);
-	if (!e) {
+	if (!find_entry(rc, block, &e)) {
 		dmr_out(o, "error: sector %llu is not remapped\n", sector);
 		r = -ENOENT;
 		goto out;
 	}
-	b = e->spare_block;
-	state = e->state;
+	b = e.spare_block;
+	state = e.state;
 	ix = dmr_index_update(rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock)),
-			      e, true);
+			      &e, true);
 	if (!ix) {
 		dmr_out(o, "error: out of memory\n");
 		r = -ENOMEM;

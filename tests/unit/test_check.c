@@ -212,6 +212,7 @@ static void test_placement(void **state)
 
 static void test_index(void **state)
 {
+	struct dmr_index_entry e, t;
 	struct fx f;
 	struct dmr_index *n;
 	(void)state;
@@ -220,44 +221,54 @@ static void test_index(void **state)
 		fx_init(&f);
 		switch (c) {
 		case 0:	/* wrong spare block */
-			f.ix->e[5].spare_block = f.free_block;
+			e = dmr_index_get(f.ix, 5);
+			e.spare_block = f.free_block;
+			dmr_index_set(f.ix, 5, &e);
 			expect(&f, true, 1, "main block 15 -> spare block");
 			break;
 		case 1:	/* wrong state */
-			f.ix->e[5].state = DMR_SLOT_REMAPPED + DMR_SLOT_PENDING - f.ix->e[5].state;
+			e = dmr_index_get(f.ix, 5);
+			e.state = DMR_SLOT_REMAPPED + DMR_SLOT_PENDING - e.state;
+			dmr_index_set(f.ix, 5, &e);
 			expect(&f, true, 1, "disagrees with the slots");
 			break;
 		case 2:	/* spare block past the region */
-			f.ix->e[39].spare_block = f.m.nr_blocks;
+			e = dmr_index_get(f.ix, 39);
+			e.spare_block = f.m.nr_blocks;
+			dmr_index_set(f.ix, 39, &e);
 			expect(&f, true, 1, "disagrees with the slots");
 			break;
 		case 3:	/* missing */
-			n = dmr_index_update(f.ix, &f.ix->e[10], true);
+			e = dmr_index_get(f.ix, 10);
+			n = dmr_index_update(f.ix, &e, true);
 			dmr_index_free(f.ix);
 			f.ix = n;
 			expect(&f, true, 1, "lookup index holds 39 entries, slots map 40");
 			break;
 		case 4:	/* duplicated */
 			n = dmr_index_alloc(41);
-			memcpy(n->e, f.ix->e, 11 * sizeof(n->e[0]));
-			memcpy(n->e + 11, f.ix->e + 10, 30 * sizeof(n->e[0]));
+			for (u32 i = 0; i < 41; i++) {
+				e = dmr_index_get(f.ix, i <= 10 ? i : i - 1);
+				dmr_index_set(n, i, &e);
+			}
+			dmr_index_seal(n);
 			dmr_index_free(f.ix);
 			f.ix = n;
 			expect(&f, true, 2, "out of order or twice");
 			break;
 		case 5:	/* out of order */
-			{
-				struct dmr_index_entry t = f.ix->e[3];
-
-				f.ix->e[3] = f.ix->e[4];
-				f.ix->e[4] = t;
-			}
+			e = dmr_index_get(f.ix, 3);
+			t = dmr_index_get(f.ix, 4);
+			dmr_index_set(f.ix, 3, &t);
+			dmr_index_set(f.ix, 4, &e);
 			expect(&f, true, 1, "main block 9 out of order or twice");
 			break;
 		case 6:	/* an entry pointing into a metadata copy, slot agreeing */
-			f.m.slots[7] = dmr_slot_make(f.ix->e[0].state, f.ix->e[0].main_block);
-			f.m.slots[f.ix->e[0].spare_block] = 0;
-			f.ix->e[0].spare_block = 7;
+			e = dmr_index_get(f.ix, 0);
+			f.m.slots[7] = dmr_slot_make(e.state, e.main_block);
+			f.m.slots[e.spare_block] = 0;
+			e.spare_block = 7;
+			dmr_index_set(f.ix, 0, &e);
 			/*
 			 * Slot 7 in use, a slot freed behind the allocator, counters
 			 * and allocator counts off, index count off, entry into a copy.

@@ -49,9 +49,11 @@ static void assert_same(const struct dmr_index *ix, const struct ref *r)
 	assert_non_null(ix);
 	assert_int_equal(ix->count, r->count);
 	for (u32 i = 0; i < r->count; i++) {
-		assert_int_equal(ix->e[i].main_block, r->e[i].main_block);
-		assert_int_equal(ix->e[i].spare_block, r->e[i].spare_block);
-		assert_int_equal(ix->e[i].state, r->e[i].state);
+		struct dmr_index_entry e = dmr_index_get(ix, i);
+
+		assert_int_equal(e.main_block, r->e[i].main_block);
+		assert_int_equal(e.spare_block, r->e[i].spare_block);
+		assert_int_equal(e.state, r->e[i].state);
 	}
 }
 
@@ -67,7 +69,9 @@ static void check_queries(const struct dmr_index *ix, const struct ref *r, u64 r
 {
 	for (u32 q = 0; q < n; q++) {
 		u64 lo = rnd() % range, hi;
-		const struct dmr_index_entry *got, *want;
+		const struct dmr_index_entry *want;
+		struct dmr_index_entry got;
+		u32 i;
 
 		switch (rnd() % 6) {
 		case 0: hi = lo; break;
@@ -86,17 +90,27 @@ static void check_queries(const struct dmr_index *ix, const struct ref *r, u64 r
 				hi = lo;
 			}
 		}
-		got = dmr_index_first(ix, lo, hi);
+		i = dmr_index_find(ix, lo, hi);
 		want = brute_first(r, lo, hi);
 		if (!want) {
-			if (got)
+			if (i != DMR_INDEX_NONE)
 				fail_msg("[%llu, %llu]: got %llu, want none", (unsigned long long)lo,
-					 (unsigned long long)hi, (unsigned long long)got->main_block);
+					 (unsigned long long)hi,
+					 (unsigned long long)dmr_index_main(ix, i));
 			continue;
 		}
-		assert_non_null(got);
-		assert_int_equal(got->main_block, want->main_block);
-		assert_int_equal(got->spare_block, want->spare_block);
+		assert_true(i < ix->count);
+		got = dmr_index_get(ix, i);
+		assert_int_equal(got.main_block, want->main_block);
+		assert_int_equal(got.spare_block, want->spare_block);
+		assert_int_equal(got.state, want->state);
+		/* The single-block form agrees. */
+		if (lo == hi) {
+			assert_true(dmr_index_lookup(ix, lo, &got));
+			assert_int_equal(got.spare_block, want->spare_block);
+		} else if (!dmr_index_lookup(ix, lo, &got)) {
+			assert_true(want->main_block != lo);
+		}
 	}
 }
 
@@ -156,10 +170,10 @@ static void test_empty(void **state)
 	struct dmr_index *ix, *n;
 	(void)state;
 
-	assert_null(dmr_index_first(NULL, 0, ~0ULL));
+	assert_int_equal(dmr_index_find(NULL, 0, ~0ULL), DMR_INDEX_NONE);
 	ix = dmr_index_alloc(0);
 	assert_non_null(ix);
-	assert_null(dmr_index_first(ix, 0, ~0ULL));
+	assert_int_equal(dmr_index_find(ix, 0, ~0ULL), DMR_INDEX_NONE);
 	/* Removing what is not there, from nothing. */
 	n = dmr_index_update(NULL, &e, true);
 	assert_non_null(n);
@@ -167,11 +181,11 @@ static void test_empty(void **state)
 	dmr_index_free(n);
 	n = dmr_index_update(NULL, &e, false);
 	assert_int_equal(n->count, 1);
-	assert_ptr_equal(dmr_index_first(n, 0, 5), &n->e[0]);
-	assert_ptr_equal(dmr_index_first(n, 5, 5), &n->e[0]);
-	assert_null(dmr_index_first(n, 0, 4));
-	assert_null(dmr_index_first(n, 6, ~0ULL));
-	assert_null(dmr_index_first(n, 5, 4));
+	assert_int_equal(dmr_index_find(n, 0, 5), 0);
+	assert_int_equal(dmr_index_find(n, 5, 5), 0);
+	assert_int_equal(dmr_index_find(n, 0, 4), DMR_INDEX_NONE);
+	assert_int_equal(dmr_index_find(n, 6, ~0ULL), DMR_INDEX_NONE);
+	assert_int_equal(dmr_index_find(n, 5, 4), DMR_INDEX_NONE);
 	dmr_index_free(ix);
 	ix = dmr_index_update(n, &e, true);
 	assert_int_equal(ix->count, 0);
@@ -257,7 +271,7 @@ static void test_build(void **state)
 	slots[3] = dmr_slot_make(DMR_SLOT_BAD, 0);
 	assert_int_equal(dmr_index_build(slots, MAX_REF, 0, &ix, &dup), 0);
 	assert_int_equal(ix->count, 0);
-	assert_null(dmr_index_first(ix, 0, ~0ULL));
+	assert_int_equal(dmr_index_find(ix, 0, ~0ULL), DMR_INDEX_NONE);
 	dmr_index_free(ix);
 	/* Main block 0 twice, far apart; a remapped and a pending. */
 	slots[10] = dmr_slot_make(DMR_SLOT_REMAPPED, 0);
@@ -284,19 +298,19 @@ static void test_large_tree(void **state)
 	for (u32 q = 0; q < 200000; q++) {
 		u64 key = rnd() % (b + 2), hi = key + rnd() % 4;
 		u32 lo = 0, top = ix->count, mid;
-		const struct dmr_index_entry *got = dmr_index_first(ix, key, hi);
+		u32 got = dmr_index_find(ix, key, hi);
 
 		while (lo < top) {
 			mid = lo + (top - lo) / 2;
-			if (ix->e[mid].main_block < key)
+			if (dmr_index_main(ix, mid) < key)
 				lo = mid + 1;
 			else
 				top = mid;
 		}
-		if (lo < ix->count && ix->e[lo].main_block <= hi)
-			assert_ptr_equal(got, &ix->e[lo]);
+		if (lo < ix->count && dmr_index_main(ix, lo) <= hi)
+			assert_int_equal(got, lo);
 		else
-			assert_null(got);
+			assert_int_equal(got, DMR_INDEX_NONE);
 	}
 	dmr_index_free(ix);
 	free(slots);

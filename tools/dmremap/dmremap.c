@@ -726,10 +726,10 @@ static void dump_text(const struct offline *o)
 	       dmr_alloc_free(&m->alloc));
 	printf("%-14s %-9s %-12s %s\n", "main_sector", "state", "spare_block", "spare_sector");
 	for (i = 0; i < o->ix->count; i++) {
-		const struct dmr_index_entry *e = &o->ix->e[i];
+		struct dmr_index_entry e = dmr_index_get(o->ix, i);
 
-		printf("%-14" PRIu64 " %-9s %-12u %" PRIu64 "\n", e->main_block * bs_sectors,
-		       slot_state_name(e->state), e->spare_block, dmr_spare_sector(m, e->spare_block));
+		printf("%-14" PRIu64 " %-9s %-12u %" PRIu64 "\n", e.main_block * bs_sectors,
+		       slot_state_name(e.state), e.spare_block, dmr_spare_sector(m, e.spare_block));
 	}
 	for (b = 0; b < m->nr_blocks; b++)
 		if (dmr_slot_state(m->slots[b]) == DMR_SLOT_BAD)
@@ -765,11 +765,11 @@ static void dump_json(const struct offline *o)
 	       m->nr_remapped, m->nr_pending, m->alloc.nr_bad, m->alloc.nr_reserved,
 	       m->alloc.nr_used, dmr_alloc_free(&m->alloc));
 	for (i = 0; i < o->ix->count; i++, sep = ",") {
-		const struct dmr_index_entry *e = &o->ix->e[i];
+		struct dmr_index_entry e = dmr_index_get(o->ix, i);
 
 		printf("%s{\"main_sector\":%" PRIu64 ",\"state\":\"%s\",\"spare_block\":%u"
-		       ",\"spare_sector\":%" PRIu64 "}", sep, e->main_block * bs_sectors,
-		       slot_state_name(e->state), e->spare_block, dmr_spare_sector(m, e->spare_block));
+		       ",\"spare_sector\":%" PRIu64 "}", sep, e.main_block * bs_sectors,
+		       slot_state_name(e.state), e.spare_block, dmr_spare_sector(m, e.spare_block));
 	}
 	for (b = 0; b < m->nr_blocks; b++) {
 		if (dmr_slot_state(m->slots[b]) != DMR_SLOT_BAD)
