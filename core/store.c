@@ -24,6 +24,22 @@ static u8 *scratch_page(const struct dmr_io *io, u32 i)
 }
 
 /* Read the slot pages of copy c into m (validating each). */
+/* Slot pages p.. of copy c into the buffer, as many as fit: *n of them. */
+static int read_slot_pages(const struct dmr_meta *m, const struct dmr_io *io, u32 c, u32 p,
+			   u32 *n, struct dmr_copy_info *info)
+{
+	int r;
+
+	*n = min_t(u32, io->buf_pages, m->nr_pages - p);
+	r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
+		     (size_t)*n * DMR_META_PAGE_SIZE);
+	if (r) {
+		info->state = DMR_COPY_IOERR;
+		snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, p);
+	}
+	return r;
+}
+
 static int load_pages(struct dmr_meta *m, const struct dmr_io *io, u32 c,
 		      struct dmr_copy_info *info)
 {
@@ -31,14 +47,9 @@ static int load_pages(struct dmr_meta *m, const struct dmr_io *io, u32 c,
 	int r;
 
 	for (p = 0; p < m->nr_pages; p += n) {
-		n = min_t(u32, io->buf_pages, m->nr_pages - p);
-		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
-			     (size_t)n * DMR_META_PAGE_SIZE);
-		if (r) {
-			info->state = DMR_COPY_IOERR;
-			snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, p);
+		r = read_slot_pages(m, io, c, p, &n, info);
+		if (r)
 			return r;
-		}
 		for (i = 0; i < n; i++) {
 			if (dmr_meta_load_page(m, p + i, scratch_page(io, i), info->why,
 					       sizeof(info->why))) {
@@ -93,14 +104,8 @@ void dmr_store_verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u3
 		return;
 	}
 	for (p = 0; p < m->nr_pages; p += n) {
-		n = min_t(u32, io->buf_pages, m->nr_pages - p);
-		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
-			     (size_t)n * DMR_META_PAGE_SIZE);
-		if (r) {
-			info->state = DMR_COPY_IOERR;
-			snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, p);
+		if (read_slot_pages(m, io, c, p, &n, info))
 			return;
-		}
 		for (i = 0; i < n; i++)
 			if (dmr_meta_compare_page(m, p + i, scratch_page(io, i), info->why,
 						  sizeof(info->why)))

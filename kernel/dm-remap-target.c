@@ -138,29 +138,6 @@ static struct remap_busy *busy_find(struct remap_c *rc, u64 first, u64 last)
 }
 
 /*
- * Hold a bio whose first block is being moved. Returns false if the block
- * stopped being busy meanwhile (map again), true if the bio was taken.
- */
-static bool defer_bio(struct remap_c *rc, struct bio *bio, u64 first, int *ret)
-{
-	struct remap_busy *busy;
-	bool found, failed = false;
-
-	spin_lock(&rc->busy_lock);
-	busy = busy_find(rc, first, first);
-	found = busy;
-	if (busy) {
-		failed = busy->failed;
-		if (!failed)
-			bio_list_add(&rc->deferred, bio);
-	}
-	spin_unlock(&rc->busy_lock);
-	if (found)
-		*ret = failed ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
-	return found;
-}
-
-/*
  * Send a data bio to where its first block lives, cut at the first block
  * boundary where that changes. may_split is false for bios resubmitted
  * after waiting: they were cut to one block before they waited, and
@@ -191,20 +168,22 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	pb->iter.bi_size = 0;
 	rcu_read_lock();
 	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
+		/* busy points into an array busy_end() compacts: used under the lock only. */
 		spin_lock(&rc->busy_lock);
 		busy = busy_find(rc, first, last);
-		spin_unlock(&rc->busy_lock);
 		if (busy && busy->first <= first) {
-			if (may_split && last > first) {
+			/* Held to the block being moved; the rest maps again later. */
+			if (may_split && last > first)
 				dm_accept_partial_bio(bio, ((first + 1) << rc->block_shift) - sector);
-				sectors = bio_sectors(bio);
-				last = first;
-			}
-			if (defer_bio(rc, bio, first, &ret))
-				goto out;
-		} else if (busy) {
-			last = busy->first - 1;
+			if (!busy->failed)
+				bio_list_add(&rc->deferred, bio);
+			ret = busy->failed ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
+			spin_unlock(&rc->busy_lock);
+			goto out;
 		}
+		if (busy)
+			last = busy->first - 1;
+		spin_unlock(&rc->busy_lock);
 	}
 	ix = rcu_dereference(rc->index);
 	/*
