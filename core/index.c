@@ -167,77 +167,93 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 	return n;
 }
 
-static void swap_entries(struct dmr_index *ix, u32 a, u32 b)
+#define RADIX_BITS 11
+#define RADIX (1U << RADIX_BITS)
+
+/*
+ * LSD radix sort by main block, 11 bits per pass, from a into b and back:
+ * a few sequential passes over the entries, where a comparison sort of 1M
+ * entries cost a second in cache misses. Passes stop at the highest key bit;
+ * a pass in which every key has the same digit is skipped. Stable, so the
+ * result is the sorted entries, in a or b (returned).
+ */
+static struct dmr_index_entry *radix_sort(struct dmr_index_entry *a, struct dmr_index_entry *b,
+					  u32 n, u64 max, u32 *pos)
 {
-	struct dmr_index_entry ea = dmr_index_get(ix, a), eb = dmr_index_get(ix, b);
+	struct dmr_index_entry *t;
+	u32 shift, i, sum, c;
 
-	dmr_index_set(ix, a, &eb);
-	dmr_index_set(ix, b, &ea);
-}
-
-static void sift_down(struct dmr_index *ix, u32 root, u32 n)
-{
-	u32 child;
-
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && dmr_index_main(ix, child + 1) > dmr_index_main(ix, child))
-			child++;
-		if (dmr_index_main(ix, root) >= dmr_index_main(ix, child))
-			return;
-		swap_entries(ix, root, child);
-		root = child;
+	for (shift = 0; shift < 64 && (max >> shift); shift += RADIX_BITS) {
+		memset(pos, 0, RADIX * sizeof(*pos));
+		for (i = 0; i < n; i++)
+			pos[(a[i].main_block >> shift) & (RADIX - 1)]++;
+		if (pos[(a[0].main_block >> shift) & (RADIX - 1)] == n)
+			continue;
+		for (sum = 0, i = 0; i < RADIX; i++) {
+			c = pos[i];
+			pos[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[pos[(a[i].main_block >> shift) & (RADIX - 1)]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
 	}
-}
-
-/* Heapsort: in place, no recursion, O(n log n) in the worst case. */
-static void sort_entries(struct dmr_index *ix)
-{
-	u32 i, n = ix->count;
-
-	for (i = n / 2; i-- > 0;)
-		sift_down(ix, i, n);
-	for (i = n; i-- > 1;) {
-		swap_entries(ix, 0, i);
-		sift_down(ix, 0, i);
-	}
+	return a;
 }
 
 int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 		    struct dmr_index **out, u64 *dup)
 {
-	struct dmr_index *ix = dmr_index_alloc(count);
-	struct dmr_index_entry e;
-	u32 b, i = 0;
+	struct dmr_index_entry *tmp, *e;
+	struct dmr_index *ix;
+	u64 max = 0;
+	u32 b, i = 0, state;
+	int r = 0;
 
-	if (!ix)
-		return -ENOMEM;
+	/* Two arrays of entries for the sort, then its digit positions. */
+	tmp = dmr_zalloc(2 * ((size_t)count + 1) * sizeof(*tmp) + RADIX * sizeof(u32));
+	ix = dmr_index_alloc(count);
+	if (!tmp || !ix) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (b = 0; b < nr_blocks; b++) {
-		e.state = dmr_slot_state(slots[b]);
-		if (e.state != DMR_SLOT_REMAPPED && e.state != DMR_SLOT_PENDING)
+		state = dmr_slot_state(slots[b]);
+		if (state != DMR_SLOT_REMAPPED && state != DMR_SLOT_PENDING)
 			continue;
 		if (i == count)
 			goto bad_count;
-		e.main_block = dmr_slot_main(slots[b]);
-		e.spare_block = b;
-		dmr_index_set(ix, i++, &e);
+		tmp[i].main_block = dmr_slot_main(slots[b]);
+		tmp[i].spare_block = b;
+		tmp[i].state = state;
+		max |= tmp[i].main_block;
+		i++;
 	}
 	if (i != count)
 		goto bad_count;
-	sort_entries(ix);
-	dmr_index_seal(ix);
-	for (i = 1; i < count; i++) {
-		if (dmr_index_main(ix, i) == dmr_index_main(ix, i - 1)) {
-			*dup = dmr_index_main(ix, i);
-			dmr_index_free(ix);
-			return -EINVAL;
+	e = count ? radix_sort(tmp, tmp + count + 1, count, max,
+			       (u32 *)(tmp + 2 * ((size_t)count + 1))) : tmp;
+	for (i = 0; i < count; i++) {
+		if (i && e[i].main_block == e[i - 1].main_block) {
+			*dup = e[i].main_block;
+			r = -EINVAL;
+			goto out;
 		}
+		dmr_index_set(ix, i, &e[i]);
 	}
+	dmr_index_seal(ix);
 	*out = ix;
-	return 0;
+	ix = NULL;
+	goto out;
 
 bad_count:
 	/* The caller's count disagrees with the slots: treat as corruption. */
 	*dup = ~0ULL;
+	r = -EINVAL;
+out:
+	dmr_free(tmp);
 	dmr_index_free(ix);
-	return -EINVAL;
+	return r;
 }
