@@ -133,14 +133,25 @@ bool dmr_index_lookup(const struct dmr_index *ix, u64 block, struct dmr_index_en
 	return true;
 }
 
+/* Entries from_i.. of from to to_i.. of to: runs that stay within a leaf on both sides. */
 static void copy_entries(struct dmr_index *to, u32 to_i, const struct dmr_index *from,
 			 u32 from_i, u32 n)
 {
-	struct dmr_index_entry e;
+	const struct dmr_index_leaf *src;
+	struct dmr_index_leaf *dst;
+	u32 run, f, t;
 
-	while (n--) {
-		e = dmr_index_get(from, from_i++);
-		dmr_index_set(to, to_i++, &e);
+	while (n) {
+		f = from_i % DMR_INDEX_FAN;
+		t = to_i % DMR_INDEX_FAN;
+		run = min_t(u32, n, DMR_INDEX_FAN - max_t(u32, f, t));
+		src = &from->leaf[from_i / DMR_INDEX_FAN];
+		dst = &to->leaf[to_i / DMR_INDEX_FAN];
+		memcpy(&dst->key[t], &src->key[f], run * sizeof(src->key[0]));
+		memcpy(&dst->val[t], &src->val[f], run * sizeof(src->val[0]));
+		from_i += run;
+		to_i += run;
+		n -= run;
 	}
 }
 
