@@ -7,6 +7,7 @@
 # `FAIL tool/replay/<name>: why`, as `make check` expects.
 #
 #   tests/tool/replay.sh [dmr-log-replay] [mklog]   (default build/san/...)
+# shellcheck disable=SC2086 # $GEO, $STORM and $RARGS are lists of words
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 replay=${1:-$top/build/san/dmr-log-replay}
@@ -49,7 +50,6 @@ case_() {
 		fail "$name" "mklog failed"
 		return
 	fi
-	# shellcheck disable=SC2086 # RARGS may carry words
 	"$replay" --seed 7 --nonzero-data ${RARGS:-} log spare $GEO > out 2>&1
 	rc=$?
 	if grep -qE 'Sanitizer|runtime error' out; then
@@ -67,12 +67,17 @@ STORM="create remap:800:a remap:16:b remap:4000:c unremap:16 write:800:d mark:x 
 
 # Clean logs, 512-byte and 4 KiB log units: every point passes.
 case_ clean-512 0 '^ok: [0-9]+ points checked \(' 512 $STORM
-grep -qE '^points judged: [1-9][0-9]* flush, 1 fua, [1-9][0-9]* between .* 2 before the first format, not judged$' out &&
-	grep -qE '^judged: generations 1\.\.7, at most 4 remapped, .* [1-9][0-9]* mark expectations' out &&
-	pass clean-512-counts || fail clean-512-counts "counts"
+if grep -qE '^points judged: [1-9][0-9]* flush, 1 fua, [1-9][0-9]* between .* 2 before the first format, not judged$' out &&
+	grep -qE '^judged: generations 1\.\.7, at most 4 remapped, .* [1-9][0-9]* mark expectations' out; then
+	pass clean-512-counts
+else
+	fail clean-512-counts "counts"
+fi
 case_ clean-4096 0 '^ok: [0-9]+ points checked \(' 4096 $STORM
 # Prefixes, all-but-one and random subsets instead of every subset.
-RARGS="--exhaustive 1" case_ clean-random-subsets 0 ' [1-9][0-9]* prefix, [1-9][0-9]* all but one, [1-9][0-9]* random\), 1 end' 512 $STORM
+RARGS="--exhaustive 1"
+case_ clean-random-subsets 0 ' [1-9][0-9]* prefix, [1-9][0-9]* all but one, [1-9][0-9]* random\), 1 end' 512 $STORM
+RARGS=""
 
 # A commit that forgets its flushes: a cut tears copy 0 and copy 1 at once,
 # or loses the acknowledged remap.
@@ -107,15 +112,27 @@ case_ discard-in-metadata 1 'copy 1 bad' 512 create discard:5 remap:800:a
 dd if=/dev/urandom of=spare bs=4096 seek=1000 count=1 conv=notrunc status=none
 "$replay" log spare $GEO > out 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -q 'the whole log replayed differs from spare at byte 4096000' out &&
-	pass final-image-differs || fail final-image-differs "exit $rc"
+if [ $rc -eq 1 ] && grep -q 'the whole log replayed differs from spare at byte 4096000' out; then
+	pass final-image-differs
+else
+	fail final-image-differs "exit $rc"
+fi
 
 # Not a log, a cut log, and usage errors: status 2.
+# status2 <name> <pattern>: the last replay exited 2 and said so.
+status2() {
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$2" out; then
+		pass "$1"
+	else
+		fail "$1" "exit $rc, expected 2 and '$2'"
+	fi
+}
 "$mklog" log spare 512 4194304 $GEO create > out 2>&1
 cp log good.log
 printf 'XXXXXXXX' | dd of=log conv=notrunc status=none
 "$replay" log spare $GEO > out 2>&1
-[ $? -eq 2 ] && grep -q 'no dm-log-writes super' out && pass not-a-log || fail not-a-log "accepted"
+status2 not-a-log 'no dm-log-writes super'
 # nr_entries one short: the end mark is missing.
 cp good.log log
 python3 -c '
@@ -123,9 +140,9 @@ import struct, sys
 f = open("log", "r+b"); f.seek(16); n = struct.unpack("<Q", f.read(8))[0]
 f.seek(16); f.write(struct.pack("<Q", n - 1))'
 "$replay" log spare $GEO > out 2>&1
-[ $? -eq 2 ] && grep -q 'does not end with the mark dm-log-writes-end' out && pass log-cut || fail log-cut "accepted"
+status2 log-cut 'does not end with the mark dm-log-writes-end'
 "$replay" good.log spare 2048 6144 4096 > out 2>&1
-[ $? -eq 2 ] && grep -q '^usage:' out && pass usage || fail usage "no usage error"
+status2 usage '^usage:'
 
 echo "tool/replay: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
