@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long replay-long
 
 all: module userspace
 
@@ -57,11 +57,19 @@ $(BUILD)/progs/dmr-blkio: tests/vm/progs/dmr-blkio.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -Wall -Wextra -Werror $(CFLAGS) -static -pthread -o $@ $<
 
-vm-tools: $(BUILD)/san/dmremap $(BUILD)/progs/dmr-blkio
+# The write-log replay (tests/replay/), run on the host after a VM scenario,
+# with the core built with the sanitizers; mklog writes its test logs.
+REPLAY_HDR := tests/replay/log-writes.h
+$(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog: $(BUILD)/san/%: tests/replay/%.c $(REPLAY_HDR) $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC)
+
+vm-tools: $(BUILD)/san/dmremap $(BUILD)/progs/dmr-blkio $(BUILD)/san/dmr-log-replay
 
 # The offline commands (check, dump) against images made by the shared core.
-tool-test: $(BUILD)/san/dmremap
+tool-test: $(BUILD)/san/dmremap $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog
 	tests/tool/offline.sh $(BUILD)/san/dmremap
+	tests/tool/replay.sh $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog
 
 unit: $(UNIT_BIN)
 	tests/unit/run.sh $(UNIT_BIN)
@@ -92,6 +100,15 @@ bench-smoke: $(BUILD)/bench/core-bench
 CRASHES ?= 30
 crash-long:
 	CRASHES=$(CRASHES) SCENARIOS=power-cut tests/vm/run-suite.sh
+
+# The long form of the write-log replay: the storm REPLAY_RUNS times per
+# kernel (each a new random interleaving), more random subsets where a flush
+# interval is too long to try every subset.
+REPLAY_RUNS ?= 5
+replay-long:
+	for i in $$(seq $(REPLAY_RUNS)); do \
+		REPLAY_ARGS="--subsets 200 --exhaustive 12" SCENARIOS=log-replay tests/vm/run-suite.sh || exit 1; \
+	done
 
 # Fuzzers (libFuzzer, clang). `make fuzz` runs each for FUZZ_SECONDS from its
 # seed corpus in tests/fuzz/corpus/<name>; findings land in build/fuzz/.

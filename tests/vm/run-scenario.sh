@@ -20,6 +20,11 @@
 #   # host-check: <disk> <spare_start> <spare_len>
 #                              after the last boot, `dmremap check` (the host's
 #                              sanitizer build) on that disk's image must pass
+#   # host-replay: <log disk> <spare disk> <spare_start> <spare_len> <block_size> <main_len> [opts]
+#                              after the last boot, tests/replay/dmr-log-replay
+#                              (sanitizer build) replays the dm-log-writes log
+#                              on the first disk against the spare's image and
+#                              must pass at every point; REPLAY_ARGS adds options
 #   # initramfs: fio           boot the initramfs with fio (<initramfs>-fio.cpio)
 # usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
 set -u
@@ -136,11 +141,25 @@ if [ "$verdict" = PASS ] && [ -n "$hostcheck" ]; then
 		verdict=FAIL why="host-side dmremap check: $(tail -n 1 "$work/host-check.log"); "
 	fi
 fi
+replay=$(header host-replay)
+if [ "$verdict" = PASS ] && [ -n "$replay" ]; then
+	# shellcheck disable=SC2086
+	set -- $replay
+	l=$1 s=$2
+	shift 2
+	# shellcheck disable=SC2086 # REPLAY_ARGS may carry words
+	if "${DMR_LOG_REPLAY:-$(dirname "$0")/../../build/san/dmr-log-replay}" ${REPLAY_ARGS:-} \
+		"$work/disk$((l - 1)).img" "$work/disk$((s - 1)).img" "$@" > "$work/host-replay.log" 2>&1; then
+		replayed=", replay: $(sed -n 's/^ok: //p' "$work/host-replay.log")"
+	else
+		verdict=FAIL why="host-side log replay: $(grep -A2 -m1 '^FAIL point' "$work/host-replay.log" | tr '\n' ' ')$(tail -n 1 "$work/host-replay.log"); "
+	fi
+fi
 secs=$(($(date +%s) - start))
 cuts=""
 [ "$crashes" -eq 0 ] || cuts=", crash seed $seed: cut at$killed_at"
 if [ "$verdict" = PASS ]; then
-	echo "PASS vm/$kver/$name (${secs}s$cuts)"
+	echo "PASS vm/$kver/$name (${secs}s$cuts${replayed:-})"
 else
 	echo "FAIL vm/$kver/$name (${secs}s$cuts): $why logs in $work"
 fi
