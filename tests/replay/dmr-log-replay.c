@@ -384,46 +384,47 @@ static bool holds_pattern(const u8 *b, u32 len, const char *label)
 static bool check_expectations(struct replay *r, const struct point *p,
 			       const struct dmr_index *ix)
 {
-	const struct dmr_index_entry *ie;
+	struct dmr_index_entry ie;
 	const struct expect *x;
 	const u8 *b;
+	bool found;
 	size_t i;
 
 	for (i = 0; i < r->nr_ex; i++) {
 		x = &r->ex[i];
-		ie = dmr_index_first(ix, x->block, x->block);
+		found = dmr_index_lookup(ix, x->block, &ie);
 		r->st.expect_checks++;
 		if (x->kind == EXPECT_UNMAPPED) {
-			if (ie)
+			if (found)
 				return fail(r, p, "sector %" PRIu64 " has spare block %u, but it was unremapped (mark at entry %" PRIu64 ")",
-					    x->sector, ie->spare_block, x->entry);
+					    x->sector, ie.spare_block, x->entry);
 			continue;
 		}
-		if (!ie || ie->state != DMR_SLOT_REMAPPED)
+		if (!found || ie.state != DMR_SLOT_REMAPPED)
 			return fail(r, p, "sector %" PRIu64 " is %s, but its remap was acknowledged (mark at entry %" PRIu64 ")",
-				    x->sector, ie ? "pending" : "not remapped", x->entry);
-		b = r->img + (dmr_spare_sector(&r->m, ie->spare_block) << 9);
+				    x->sector, found ? "pending" : "not remapped", x->entry);
+		b = r->img + (dmr_spare_sector(&r->m, ie.spare_block) << 9);
 		if (!holds_pattern(b, r->geo.block_size, x->label))
 			return fail(r, p, "sector %" PRIu64 ": spare block %u does not hold its acknowledged data \"%s\" (mark at entry %" PRIu64 "; it holds \"%.15s\")",
-				    x->sector, ie->spare_block, x->label, x->entry, (const char *)b);
+				    x->sector, ie.spare_block, x->label, x->entry, (const char *)b);
 	}
 	return true;
 }
 
 static bool check_nonzero(struct replay *r, const struct point *p, const struct dmr_index *ix)
 {
-	const struct dmr_index_entry *ie;
+	struct dmr_index_entry ie;
 	u32 i;
 
 	for (i = 0; i < ix->count; i++) {
-		ie = &ix->e[i];
-		if (ie->state != DMR_SLOT_REMAPPED)
+		ie = dmr_index_get(ix, i);
+		if (ie.state != DMR_SLOT_REMAPPED)
 			continue;
 		r->st.nonzero_checks++;
-		if (block_zero(r->img + (dmr_spare_sector(&r->m, ie->spare_block) << 9),
+		if (block_zero(r->img + (dmr_spare_sector(&r->m, ie.spare_block) << 9),
 			       r->geo.block_size))
 			return fail(r, p, "main block %" PRIu64 " is remapped to spare block %u, which holds only zeroes",
-				    ie->main_block, ie->spare_block);
+				    ie.main_block, ie.spare_block);
 	}
 	return true;
 }
