@@ -3,12 +3,14 @@
  * dmremap: manage dm-remap devices. Talks to device-mapper through
  * libdevmapper (as lvm2 does) and builds and validates table lines with the
  * shared core (core/table.c), the same code the kernel target parses them with.
+ * On live devices it sends the target's messages and waits for its events.
  * Offline, it checks and dumps the metadata on a spare device or image with
  * the core's loader and checker (core/store.c, core/check.c), the code the
  * kernel activates and checks with.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -32,6 +34,12 @@ static int usage(FILE *f)
 		"         [--len <sectors>] [--block-size <bytes>] [--no-auto-remap] [--read-only]\n"
 		"  remove <name>\n"
 		"  status [--json] <name>\n"
+		"  remap <name> <sector> [<sectors>]\n"
+		"  unremap <name> <sector>\n"
+		"  query <name> <sector> [<sectors>]\n"
+		"  list <name>\n"
+		"  monitor <name> [--count <events>]\n"
+		"  import-badblocks <name> <file> [--block-size <bytes>]  (a `badblocks -o` list)\n"
 		"offline, on a spare device or image file (never written):\n"
 		"  check <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>]\n"
 		"  dump [--json] <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>]\n"
@@ -253,6 +261,370 @@ static int cmd_status(int argc, char **argv)
 out:
 	dm_task_destroy(dmt);
 	return r;
+}
+
+/*
+ * Live commands: the target's messages (docs/target.md), sent as dmsetup
+ * message does. A refused message fails with an errno; the kernel logs why.
+ */
+
+/* The device's remap target status line (a copy), or NULL with a message. */
+static char *remap_status(const char *name, uint32_t *event_nr)
+{
+	uint64_t start, len;
+	char *type = NULL, *params = NULL, *copy = NULL;
+	struct dm_info info;
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_STATUS);
+
+	if (!dmt)
+		return NULL;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info) ||
+	    !info.exists) {
+		fprintf(stderr, "dmremap: %s: no such device\n", name);
+		goto out;
+	}
+	dm_get_next_target(dmt, NULL, &start, &len, &type, &params);
+	if (!type || strcmp(type, TARGET)) {
+		fprintf(stderr, "dmremap: %s is not a %s device\n", name, TARGET);
+		goto out;
+	}
+	copy = strdup(params);
+	if (event_nr)
+		*event_nr = info.event_nr;
+out:
+	dm_task_destroy(dmt);
+	return copy;
+}
+
+/* Send one message; *reply (to free) holds the target's answer. */
+static int send_message(const char *name, const char *msg, char **reply)
+{
+	struct dm_task *dmt;
+	const char *resp;
+	char *status;
+	int r = -1;
+
+	*reply = NULL;
+	status = remap_status(name, NULL);
+	if (!status)
+		return -1;
+	free(status);
+	dmt = dm_task_create(DM_DEVICE_TARGET_MSG);
+	if (!dmt)
+		return -1;
+	if (dm_task_set_name(dmt, name) && dm_task_set_sector(dmt, 0) &&
+	    dm_task_set_message(dmt, msg) && dm_task_run(dmt)) {
+		resp = dm_task_get_message_response(dmt);
+		*reply = strdup(resp ? resp : "");
+		r = *reply ? 0 : -1;
+	} else {
+		fprintf(stderr, "dmremap: %s: \"%s\" refused: %s (the kernel log says why)\n",
+			name, msg, strerror(errno));
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static bool parse_sectors(const char *s, u64 *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return *s >= '0' && *s <= '9' && !*end && !errno;
+}
+
+/* remap, unremap, query: the message, its reply printed as it comes. */
+static int cmd_message(int argc, char **argv, const char *verb, int max_args)
+{
+	char msg[96], *reply;
+	u64 sector, count = 0;
+
+	if (argc < 3 || argc > 2 + max_args || !parse_sectors(argv[2], &sector) ||
+	    (argc == 4 && (!parse_sectors(argv[3], &count) || !count)))
+		return usage(stderr);
+	if (argc == 4)
+		snprintf(msg, sizeof(msg), "%s %llu %llu", verb, (unsigned long long)sector,
+			 (unsigned long long)count);
+	else
+		snprintf(msg, sizeof(msg), "%s %llu", verb, (unsigned long long)sector);
+	if (send_message(argv[1], msg, &reply))
+		return 1;
+	fputs(reply, stdout);
+	free(reply);
+	return 0;
+}
+
+/* Every remapped and pending block, following the target's next= lines. */
+static int cmd_list(int argc, char **argv)
+{
+	char msg[64], *reply, *next;
+	u64 from = 0;
+
+	if (argc != 2)
+		return usage(stderr);
+	for (;;) {
+		snprintf(msg, sizeof(msg), "list %llu", (unsigned long long)from);
+		if (send_message(argv[1], msg, &reply))
+			return 1;
+		next = strstr(reply, "next=");
+		if (next && (next == reply || next[-1] == '\n')) {
+			*next = '\0';
+			fputs(reply, stdout);
+			next[5 + strcspn(next + 5, "\n")] = '\0';
+			if (!parse_sectors(next + 5, &from)) {
+				fprintf(stderr, "dmremap: %s: unexpected list reply\n", argv[1]);
+				free(reply);
+				return 1;
+			}
+			free(reply);
+			continue;
+		}
+		fputs(reply, stdout);
+		free(reply);
+		return 0;
+	}
+}
+
+struct live_status {
+	char mode[8];
+	unsigned int used, total, remapped, pending, ok, copies;
+	unsigned long long rerr, werr, gen, autor, manual, bad, path;
+};
+
+static bool parse_status(const char *params, struct live_status *s)
+{
+	char version[32];
+	unsigned int bs;
+
+	return sscanf(params, "%31s %7s %u %u/%u %u %u %llu %llu %u/%u %llu %llu %llu %llu %llu",
+		      version, s->mode, &bs, &s->used, &s->total, &s->remapped, &s->pending,
+		      &s->rerr, &s->werr, &s->ok, &s->copies, &s->gen, &s->autor, &s->manual,
+		      &s->bad, &s->path) == 16;
+}
+
+static void monitor_line(const char *name, uint32_t event, const struct live_status *s,
+			 const struct live_status *was)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+	printf("%s %s event %u: mode %s, remapped %u, pending %u, spare %u/%u, bad %llu, "
+	       "errors %llu read %llu write %llu path, copies %u/%u, generation %llu",
+	       when, name, event, s->mode, s->remapped, s->pending, s->used, s->total, s->bad,
+	       s->rerr, s->werr, s->path, s->ok, s->copies, s->gen);
+	if (was) {
+		if (strcmp(s->mode, was->mode))
+			printf("; mode was %s", was->mode);
+		if (s->remapped != was->remapped)
+			printf("; %+d remapped", (int)(s->remapped - was->remapped));
+		if (s->pending != was->pending)
+			printf("; %+d pending", (int)(s->pending - was->pending));
+		if (s->ok != was->ok)
+			printf("; %+d copies ok", (int)(s->ok - was->ok));
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+/*
+ * One line now, then one per wake-up on dm events (a new remap or pending
+ * block, low spare, metadata degraded, mode change; events that come
+ * together share a line), until --count events or the device goes away.
+ */
+static int cmd_monitor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct live_status s, was;
+	struct dm_task *dmt;
+	u64 count = 0, seen = 0;
+	uint32_t event, was_event;
+	char *params;
+	int c, ok;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'c' || !parse_sectors(optarg, &count) || !count)
+			return usage(stderr);
+	}
+	if (optind != argc - 1)
+		return usage(stderr);
+	params = remap_status(argv[optind], &event);
+	if (!params)
+		return 1;
+	ok = parse_status(params, &s);
+	free(params);
+	if (!ok) {
+		fprintf(stderr, "dmremap: %s: unexpected status\n", argv[optind]);
+		return 1;
+	}
+	monitor_line(argv[optind], event, &s, NULL);
+	while (!count || seen < count) {
+		dmt = dm_task_create(DM_DEVICE_WAITEVENT);
+		if (!dmt)
+			return 1;
+		ok = dm_task_set_name(dmt, argv[optind]) && dm_task_set_event_nr(dmt, event) &&
+		     dm_task_run(dmt);
+		dm_task_destroy(dmt);
+		was = s;
+		was_event = event;
+		params = ok ? remap_status(argv[optind], &event) : NULL;
+		if (!params) {
+			printf("%s: gone\n", argv[optind]);
+			return 0;
+		}
+		ok = parse_status(params, &s);
+		free(params);
+		if (!ok)
+			return 1;
+		monitor_line(argv[optind], event, &s, &was);
+		seen += event - was_event;
+	}
+	return 0;
+}
+
+struct block_list {
+	u64 *b;
+	size_t n, cap;
+};
+
+static bool block_add(struct block_list *l, u64 b)
+{
+	u64 *nb;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		nb = realloc(l->b, l->cap * sizeof(*nb));
+		if (!nb)
+			return false;
+		l->b = nb;
+	}
+	l->b[l->n++] = b;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Remap blocks first..last. The target refuses a single block that is
+ * already remapped or pending (a range counts them): ask first.
+ */
+static int import_run(const char *name, u64 first, u64 last, u64 bs_sectors,
+		      unsigned long long *count)
+{
+	unsigned long long r, p, a;
+	char msg[96], *reply;
+
+	if (first == last) {
+		snprintf(msg, sizeof(msg), "query %llu", (unsigned long long)(first * bs_sectors));
+		if (send_message(name, msg, &reply))
+			return -1;
+		r = !strstr(reply, "state=ok");
+		free(reply);
+		if (r) {
+			count[2]++;
+			return 0;
+		}
+	}
+	snprintf(msg, sizeof(msg), "remap %llu %llu", (unsigned long long)(first * bs_sectors),
+		 (unsigned long long)((last - first + 1) * bs_sectors));
+	if (send_message(name, msg, &reply))
+		return -1;
+	if (sscanf(reply, "remapped=%llu pending=%llu already=%llu", &r, &p, &a) == 3) {
+		count[0] += r;
+		count[1] += p;
+		count[2] += a;
+	} else if (!strncmp(reply, "remapped ", 9)) {
+		count[0]++;
+	} else if (!strncmp(reply, "pending ", 8)) {
+		count[1]++;
+	}
+	free(reply);
+	return 0;
+}
+
+/*
+ * A `badblocks -o` list (one block number per line, in badblocks' block
+ * size: 1024 bytes unless its -b said otherwise): every remap block touching
+ * a listed block is remapped, runs of adjacent ones in one message (one
+ * commit). A block main cannot read becomes pending; blocks already
+ * remapped or pending are counted, not refused.
+ */
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "block-size", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long long count[3] = { 0, 0, 0 };	/* remapped, pending, already */
+	u64 bb_sectors = 2, v, s, bs_sectors, i, j;
+	struct block_list l = { NULL, 0, 0 };
+	char line[64], *params;
+	unsigned int bs = 0;
+	FILE *f;
+	int c, rc = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'b' || !parse_sectors(optarg, &v) || v < 512 || v % 512 || v > 1 << 20)
+			return usage(stderr);
+		bb_sectors = v / 512;
+	}
+	if (optind != argc - 2)
+		return usage(stderr);
+	params = remap_status(argv[optind], NULL);
+	if (!params)
+		return 1;
+	c = sscanf(params, "%*s %*s %u", &bs);
+	free(params);
+	if (c != 1 || bs < 512)
+		return 1;
+	bs_sectors = bs / 512;
+	f = fopen(argv[optind + 1], "r");
+	if (!f) {
+		fprintf(stderr, "dmremap: %s: %s\n", argv[optind + 1], strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, " \t\r\n")] = '\0';
+		if (!*line)
+			continue;
+		if (!parse_sectors(line, &v) || v > UINT64_MAX / 2 / bb_sectors) {
+			fprintf(stderr, "dmremap: %s: not a block number: '%s'\n", argv[optind + 1],
+				line);
+			rc = 1;
+			break;
+		}
+		for (s = v * bb_sectors; s < (v + 1) * bb_sectors; s += bs_sectors - s % bs_sectors)
+			if (!block_add(&l, s / bs_sectors)) {
+				rc = 1;
+				break;
+			}
+	}
+	fclose(f);
+	if (!rc) {
+		qsort(l.b, l.n, sizeof(*l.b), cmp_u64);
+		for (i = 0; i < l.n; i = j) {
+			for (j = i + 1; j < l.n && l.b[j] <= l.b[j - 1] + 1; j++)
+				;
+			if (import_run(argv[optind], l.b[i], l.b[j - 1], bs_sectors, count))
+				rc = 1;
+		}
+		printf("%s: %llu remapped, %llu pending (main unreadable: the data is lost until rewritten), %llu already\n",
+		       argv[optind], count[0], count[1], count[2]);
+	}
+	free(l.b);
+	return rc;
 }
 
 /*
@@ -817,6 +1189,18 @@ int main(int argc, char **argv)
 		return cmd_remove(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "remap"))
+		return cmd_message(argc - 1, argv + 1, "remap", 2);
+	if (!strcmp(argv[1], "unremap"))
+		return cmd_message(argc - 1, argv + 1, "unremap", 1);
+	if (!strcmp(argv[1], "query"))
+		return cmd_message(argc - 1, argv + 1, "query", 2);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "monitor"))
+		return cmd_monitor(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "import-badblocks"))
+		return cmd_import(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "dump"))
