@@ -81,7 +81,9 @@ while [ "$boot" -le "$boots" ]; do
 		killed_at="$killed_at ${cut}s"
 	fi
 	if [ "$boot" -gt 1 ] && [ "$crashes" -gt 0 ]; then
-		cat "$work"/guest.*.log | dd of="$work/disk$((i - 1)).img" conv=notrunc status=none
+		# In boot order: a glob would put guest.10.log before guest.2.log.
+		seq 1 $((boot - 1)) | while read -r b; do cat "$work/guest.$b.log"; done |
+			dd of="$work/disk$((i - 1)).img" conv=notrunc status=none
 	fi
 	# Single-threaded TCG: multi-threaded TCG in QEMU 7.2 now and then broke
 	# the 6.12 kernel's early boot (3 of ~90 boots: a double fault after
