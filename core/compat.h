@@ -21,6 +21,13 @@
 #define dmr_printf(a, b) __printf(a, b)
 #define dmr_popcount64(x) hweight64(x)
 #define dmr_zalloc(size) kvzalloc(size, GFP_KERNEL)
+/*
+ * Arrays sized by the spare region, made at table load (up to 128 MiB of
+ * slots): a table too large for the machine is refused with ENOMEM instead
+ * of waking the OOM killer.
+ */
+#define DMR_GFP_LARGE (GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define dmr_zalloc_large(size) kvzalloc(size, DMR_GFP_LARGE)
 #define dmr_free(ptr) kvfree(ptr)
 #else
 #include <stdbool.h>
@@ -47,6 +54,7 @@ typedef uint64_t u64;
 #define dmr_printf(a, b) __attribute__((format(printf, a, b)))
 #define dmr_popcount64(x) __builtin_popcountll(x)
 #define dmr_zalloc(size) calloc(1, size)
+#define dmr_zalloc_large(size) calloc(1, size)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #define dmr_free(ptr) free(ptr)

@@ -431,7 +431,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	}
 	/* Room for the blocks, and for some found bad along the way. */
 	job.max_added = need + 64;
-	job.added = kvmalloc_array(job.max_added, sizeof(u32), GFP_KERNEL);
+	job.added = kvmalloc_array(job.max_added, sizeof(u32), DMR_GFP_LARGE);
 	if (!job.added) {
 		dmr_out(o, "error: out of memory\n");
 		r = -ENOMEM;
