@@ -25,13 +25,22 @@ int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
 	};
 	struct dm_io_request req = {
 		.bi_opf = opf | REQ_SYNC,
-		.mem.type = DM_IO_VMA,
-		.mem.ptr.vma = buf,
 		.client = rc->io_client,
 	};
 	unsigned long error_bits = 0;
 	int r;
 
+	/*
+	 * kvmalloc'ed buffers may be either kind: DM_IO_VMA maps pages with
+	 * vmalloc_to_page(), which is only defined for vmalloc addresses.
+	 */
+	if (is_vmalloc_addr(buf)) {
+		req.mem.type = DM_IO_VMA;
+		req.mem.ptr.vma = buf;
+	} else {
+		req.mem.type = DM_IO_KMEM;
+		req.mem.ptr.addr = buf;
+	}
 	r = dm_io(&req, 1, &where, &error_bits, IOPRIO_DEFAULT);
 	if (!r && error_bits)
 		r = -EIO;
