@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long stress-long
 
 all: module userspace
 
@@ -92,6 +92,13 @@ bench-smoke: $(BUILD)/bench/core-bench
 CRASHES ?= 30
 crash-long:
 	CRASHES=$(CRASHES) SCENARIOS=power-cut tests/vm/run-suite.sh
+
+# The long form of the stress scenario (make check runs scale 1): more
+# rounds of remaps, fio passes and suspend/resume cycles.
+STRESS_SCALE ?= 10
+stress-long:
+	DMR_APPEND="dmr.scale=$(STRESS_SCALE)" VM_TIMEOUT=$$((600 * $(STRESS_SCALE))) \
+		SCENARIOS=stress tests/vm/run-suite.sh
 
 # Fuzzers (libFuzzer, clang). `make fuzz` runs each for FUZZ_SECONDS from its
 # seed corpus in tests/fuzz/corpus/<name>; findings land in build/fuzz/.
