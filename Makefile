@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long replay-long
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long replay-long stress-long
 
 all: module userspace
 
@@ -109,6 +109,13 @@ replay-long:
 	for i in $$(seq $(REPLAY_RUNS)); do \
 		REPLAY_ARGS="--subsets 200 --exhaustive 12" SCENARIOS=log-replay tests/vm/run-suite.sh || exit 1; \
 	done
+
+# The long form of the stress scenario (make check runs scale 1): more
+# rounds of remaps, fio passes and suspend/resume cycles.
+STRESS_SCALE ?= 10
+stress-long:
+	DMR_APPEND="dmr.scale=$(STRESS_SCALE)" VM_TIMEOUT=$$((600 * $(STRESS_SCALE))) \
+		SCENARIOS=stress tests/vm/run-suite.sh
 
 # Fuzzers (libFuzzer, clang). `make fuzz` runs each for FUZZ_SECONDS from its
 # seed corpus in tests/fuzz/corpus/<name>; findings land in build/fuzz/.

@@ -28,8 +28,8 @@ int dmr_alloc_init(struct dmr_alloc *a, const struct dmr_placement *p)
 	memset(a, 0, sizeof(*a));
 	a->nr_blocks = (u32)p->blocks;
 	a->place = *p;
-	a->taken = dmr_zalloc(map_bytes(a->nr_blocks));
-	a->bad = dmr_zalloc(map_bytes(a->nr_blocks));
+	a->taken = dmr_zalloc_large(map_bytes(a->nr_blocks));
+	a->bad = dmr_zalloc_large(map_bytes(a->nr_blocks));
 	if (!a->taken || !a->bad) {
 		dmr_alloc_destroy(a);
 		return -ENOMEM;

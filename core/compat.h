@@ -23,6 +23,13 @@
 #define dmr_popcount64(x) hweight64(x)
 #define dmr_prefetch(p) prefetch(p)
 #define dmr_zalloc(size) kvzalloc(size, GFP_KERNEL)
+/*
+ * Arrays sized by the spare region, made at table load (up to 128 MiB of
+ * slots): a table too large for the machine is refused with ENOMEM instead
+ * of waking the OOM killer.
+ */
+#define DMR_GFP_LARGE (GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define dmr_zalloc_large(size) kvzalloc(size, DMR_GFP_LARGE)
 #define dmr_free(ptr) kvfree(ptr)
 #else
 #include <stdbool.h>
@@ -50,6 +57,7 @@ typedef uint64_t u64;
 #define dmr_popcount64(x) __builtin_popcountll(x)
 #define dmr_prefetch(p) __builtin_prefetch(p)
 #define dmr_zalloc(size) calloc(1, size)
+#define dmr_zalloc_large(size) calloc(1, size)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define U32_MAX UINT32_MAX
 #define U64_MAX UINT64_MAX

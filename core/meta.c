@@ -173,9 +173,9 @@ int dmr_meta_init(struct dmr_meta *m, const struct dmr_geometry *geo,
 	m->main_blocks = geo->main_len / (geo->block_size >> 9);
 	m->nr_blocks = (u32)m->place.blocks;
 	m->nr_pages = dmr_slot_pages(m->nr_blocks);
-	m->slots = dmr_zalloc((size_t)m->nr_blocks * sizeof(u64));
-	m->page_crc = dmr_zalloc((size_t)m->nr_pages * sizeof(u32));
-	m->dirty = dmr_zalloc(bitmap_bytes(m->nr_pages));
+	m->slots = dmr_zalloc_large((size_t)m->nr_blocks * sizeof(u64));
+	m->page_crc = dmr_zalloc_large((size_t)m->nr_pages * sizeof(u32));
+	m->dirty = dmr_zalloc_large(bitmap_bytes(m->nr_pages));
 	if (!m->slots || !m->page_crc || !m->dirty ||
 	    dmr_alloc_init(&m->alloc, &m->place)) {
 		dmr_meta_destroy(m);

@@ -92,22 +92,17 @@ static void kick(struct remap_c *rc)
 	queue_work(rc->wq, &rc->work);
 }
 
-/* A device that went away fails everything with EIO: that is not the medium. */
-static bool device_gone(struct block_device *bdev)
-{
-	struct gendisk *disk = bdev->bd_disk;
-
-	return test_bit(GD_DEAD, &disk->state) || !disk_live(disk);
-}
-
 int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
 {
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	unsigned long flags;
 
-	if (!media_error(error) ||
-	    device_gone(pb->to_spare ? rc->spare->bdev : rc->main->bdev)) {
+	/* A device that went away fails everything with EIO: that is not the medium. */
+	if (!media_error(error) || remap_dev_gone(pb->to_spare ? rc->spare : rc->main)) {
 		atomic64_inc(&rc->path_errors);
+		/* The worker turns the device `fail` and raises the event. */
+		if (pb->to_spare && READ_ONCE(rc->mode) != REMAP_FAIL && remap_dev_gone(rc->spare))
+			kick(rc);
 		return DM_ENDIO_DONE;
 	}
 	if (!READ_ONCE(rc->auto_remap) || READ_ONCE(rc->mode) != REMAP_RW ||
@@ -280,6 +275,8 @@ static int place_on_spare(struct remap_c *rc, struct view *v, u64 block, const v
 			view_set(v, block, e.spare_block, DMR_SLOT_REMAPPED);
 			return 0;
 		}
+		if (remap_spare_failing(rc))
+			return -ENODEV;
 		DMWARN("spare block %u failed a write (error %d)", e.spare_block, r);
 	}
 	for (tries = 0; tries < 8; tries++) {
@@ -293,6 +290,10 @@ static int place_on_spare(struct remap_c *rc, struct view *v, u64 block, const v
 				dmr_meta_set_bad(&rc->meta, e.spare_block);
 			view_set(v, block, b, DMR_SLOT_REMAPPED);
 			return 0;
+		}
+		if (remap_spare_failing(rc)) {
+			dmr_meta_remove(&rc->meta, b);
+			return -ENODEV;
 		}
 		DMWARN("spare block %u failed a write (error %d), marked bad", b, r);
 		dmr_meta_set_bad(&rc->meta, b);
@@ -424,7 +425,7 @@ static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned i
 	int cpu;
 	u64 b;
 
-	if (device_gone(rc->main->bdev))
+	if (remap_dev_gone(rc->main))
 		return false;
 	for_each_possible_cpu(cpu) {
 		for (k = 0; k < 2; k++) {
@@ -461,6 +462,8 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 	u64 dup = 0;
 	u8 *buf;
 
+	/* Spare gone: mode `fail`, the bios below complete with their errors. */
+	remap_spare_gone(rc);
 	for (i = 0; i < n; i++) {
 		struct remap_bio *pb = dm_per_bio_data(held[i].bio, sizeof(*pb));
 
@@ -555,6 +558,11 @@ static void remap_worker(struct work_struct *work)
 	unsigned int n, nr_good, noio = memalloc_noio_save();
 	struct bio *bio;
 
+	if (remap_dev_gone(rc->spare)) {
+		mutex_lock(&rc->lock);
+		remap_spare_gone(rc);
+		mutex_unlock(&rc->lock);
+	}
 	for (;;) {
 		n = 0;
 		spin_lock_irq(&rc->work_lock);

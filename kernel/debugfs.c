@@ -66,7 +66,7 @@ static int report_open(struct inode *inode, struct file *file)
 	struct dmr_out o;
 
 	for (;;) {
-		buf = kvmalloc(sizeof(*buf) + size, GFP_KERNEL);
+		buf = kvmalloc(sizeof(*buf) + size, DMR_GFP_LARGE);
 		if (!buf)
 			return -ENOMEM;
 		dmr_out_init(&o, buf->text, size);

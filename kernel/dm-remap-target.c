@@ -236,6 +236,13 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 			ret = DM_MAPIO_SUBMITTED;
 			goto out;
 		}
+		/* The spare device is gone: the block is unreadable, EIO as in end_io. */
+		if (unlikely(remap_dev_gone(rc->spare))) {
+			atomic64_inc(op_is_write(bio_op(bio)) ? &rc->write_errors : &rc->read_errors);
+			atomic64_inc(&rc->path_errors);
+			ret = DM_MAPIO_KILL;
+			goto out;
+		}
 		bio_set_dev(bio, rc->spare->bdev);
 		bio->bi_iter.bi_sector = dmr_spare_sector(&rc->meta, spare_block) +
 			(sector - (first << rc->block_shift));
@@ -318,6 +325,13 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *err
 		}
 		return DM_ENDIO_DONE;
 	}
+	/*
+	 * A spare device that is gone may say "offline" (ENODEV): for the remap
+	 * device it is one unreadable block among good ones, EIO, the same
+	 * whether the bio was in flight or mapped after the removal.
+	 */
+	if (pb->to_spare && remap_dev_gone(rc->spare))
+		*error = BLK_STS_IOERR;
 	if (op_is_write(bio_op(bio)))
 		atomic64_inc(&rc->write_errors);
 	else
@@ -337,7 +351,7 @@ static void remap_status(struct dm_target *ti, status_type_t type,
 		/* Fields are documented in docs/target.md and only grow at the end. */
 		DMEMIT("%u.%u.%u %s %u %u/%u %u %u %lld %lld %u/%u %llu %lld %lld %u %lld",
 		       ti->type->version[0], ti->type->version[1], ti->type->version[2],
-		       remap_mode_name(READ_ONCE(rc->mode)), rc->table.block_size,
+		       remap_mode_name(remap_mode_now(rc)), rc->table.block_size,
 		       READ_ONCE(a->nr_used) + READ_ONCE(a->nr_bad), a->nr_blocks - a->nr_reserved,
 		       READ_ONCE(rc->meta.nr_remapped), READ_ONCE(rc->meta.nr_pending),
 		       (long long)atomic64_read(&rc->read_errors),

@@ -13,6 +13,7 @@
 #include <linux/percpu.h>
 #include <linux/atomic.h>
 #include <linux/bio.h>
+#include <linux/blkdev.h>
 
 #include "table.h"
 #include "meta.h"
@@ -125,6 +126,8 @@ int busy_insert(struct remap_c *rc, u64 first, u64 last);
 void busy_wait(struct remap_c *rc);
 void busy_end(struct remap_c *rc, u64 first, bool failed);
 u32 commit_locked(struct remap_c *rc);
+bool remap_spare_gone(struct remap_c *rc);
+bool remap_spare_failing(struct remap_c *rc);
 int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
 		u64 sector, void *buf, size_t bytes);
 void publish_index(struct remap_c *rc, struct dmr_index *ix);
@@ -158,6 +161,23 @@ void remap_debugfs_exit(void);
 static inline const char *remap_mode_name(enum remap_mode m)
 {
 	return m == REMAP_RW ? "rw" : m == REMAP_RO ? "ro" : "fail";
+}
+
+/* A device that went away (hot-unplugged, deleted) fails everything with EIO. */
+static inline bool remap_dev_gone(struct dm_dev *dev)
+{
+	struct gendisk *disk = dev->bdev->bd_disk;
+
+	return test_bit(GD_DEAD, &disk->state) || !disk_live(disk);
+}
+
+/*
+ * The mode to report: with the spare device gone no copy can be written
+ * (or read) any more, even before a commit has tried and turned it `fail`.
+ */
+static inline enum remap_mode remap_mode_now(struct remap_c *rc)
+{
+	return remap_dev_gone(rc->spare) ? REMAP_FAIL : READ_ONCE(rc->mode);
 }
 
 static inline u64 remap_block_sector(struct remap_c *rc, u64 block)

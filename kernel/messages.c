@@ -29,7 +29,7 @@ void remap_show_stats(struct remap_c *rc, struct dmr_out *o)
 	struct dmr_alloc *a = &rc->meta.alloc;
 
 	dmr_out(o, "mode=%s\nblock_size=%u\nremapped=%u\npending=%u\nbad=%u\n",
-		remap_mode_name(rc->mode), rc->table.block_size, rc->meta.nr_remapped,
+		remap_mode_name(remap_mode_now(rc)), rc->table.block_size, rc->meta.nr_remapped,
 		rc->meta.nr_pending, a->nr_bad);
 	dmr_out(o, "spare_used=%u\nspare_total=%u\nspare_free=%u\n",
 		a->nr_used + a->nr_bad, a->nr_blocks - a->nr_reserved, dmr_alloc_free(a));

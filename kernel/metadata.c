@@ -25,13 +25,22 @@ int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
 	};
 	struct dm_io_request req = {
 		.bi_opf = opf | REQ_SYNC,
-		.mem.type = DM_IO_VMA,
-		.mem.ptr.vma = buf,
 		.client = rc->io_client,
 	};
 	unsigned long error_bits = 0;
 	int r;
 
+	/*
+	 * kvmalloc'ed buffers may be either kind: DM_IO_VMA maps pages with
+	 * vmalloc_to_page(), which is only defined for vmalloc addresses.
+	 */
+	if (is_vmalloc_addr(buf)) {
+		req.mem.type = DM_IO_VMA;
+		req.mem.ptr.vma = buf;
+	} else {
+		req.mem.type = DM_IO_KMEM;
+		req.mem.ptr.addr = buf;
+	}
 	r = dm_io(&req, 1, &where, &error_bits, IOPRIO_DEFAULT);
 	if (!r && error_bits)
 		r = -EIO;
@@ -229,11 +238,63 @@ void busy_end(struct remap_c *rc, u64 first, bool failed)
 	remap_resubmit_deferred(rc, &bios);
 }
 
+/*
+ * The spare device is gone (hot-unplugged, deleted): no copy can be written
+ * and no block on it read, so the device turns `fail`, once, saying why.
+ * Its errors are not the medium's: no spare block is marked bad for them.
+ */
+bool remap_spare_gone(struct remap_c *rc)
+{
+	lockdep_assert_held(&rc->lock);
+	if (!remap_dev_gone(rc->spare))
+		return false;
+	if (rc->mode != REMAP_FAIL) {
+		rc->mode = REMAP_FAIL;
+		DMERR("%s: spare device is gone: no metadata can be written, remapped blocks fail I/O; device is now fail",
+		      dm_device_name(dm_table_get_md(rc->ti->table)));
+		dm_table_event(rc->ti->table);
+	}
+	return true;
+}
+
+/*
+ * A spare block failed a write: is it that block, or the spare as a whole
+ * (gone, or serving not even a metadata copy's first block; a disk being
+ * removed fails I/O for a while before it is marked gone)? Only a block of
+ * a working spare is marked bad. Lock held.
+ */
+bool remap_spare_failing(struct remap_c *rc)
+{
+	u32 bs = rc->table.block_size, c;
+	bool failing = true;
+	void *buf;
+
+	if (remap_spare_gone(rc))
+		return true;
+	buf = vmalloc(bs);
+	if (!buf)
+		return false;
+	for (c = 0; c < rc->meta.place.copies && failing; c++)
+		failing = remap_dm_io(rc, rc->spare->bdev, REQ_OP_READ,
+				      dmr_spare_sector(&rc->meta, (u32)rc->meta.place.start[c]),
+				      buf, bs) != 0;
+	vfree(buf);
+	if (failing)
+		DMERR_LIMIT("%s: the spare device fails as a whole: no spare block is marked bad",
+			    dm_device_name(dm_table_get_md(rc->ti->table)));
+	return failing || remap_spare_gone(rc);
+}
+
 u32 commit_locked(struct remap_c *rc)
 {
-	u32 ok = dmr_store_commit(&rc->meta, &rc->io, rc->last_commit);
+	u32 ok;
 
 	atomic64_inc(&rc->commits);
+	if (remap_spare_gone(rc)) {
+		atomic64_inc(&rc->commit_failures);
+		return 0;
+	}
+	ok = dmr_store_commit(&rc->meta, &rc->io, rc->last_commit);
 	if (ok < rc->meta.place.copies) {
 		atomic64_inc(&rc->commit_failures);
 		rc->mode = ok ? REMAP_RO : REMAP_FAIL;
@@ -247,6 +308,7 @@ u32 commit_locked(struct remap_c *rc)
 
 static int writable(struct remap_c *rc, struct dmr_out *o)
 {
+	remap_spare_gone(rc);
 	if (rc->mode == REMAP_RW)
 		return 0;
 	dmr_out(o, "error: metadata is %s%s\n", remap_mode_name(rc->mode),
@@ -287,6 +349,8 @@ static int remap_one(struct remap_c *rc, struct remap_job *job, u64 block, void 
 				data, rc->table.block_size);
 		if (!r)
 			break;
+		if (remap_spare_failing(rc))
+			return -ENODEV;
 		DMWARN("spare block %u failed (error %d), marked bad", b, r);
 		dmr_meta_set_bad(&rc->meta, b);
 	}
@@ -376,7 +440,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	}
 	/* Room for the blocks, and for some found bad along the way. */
 	job.max_added = need + 64;
-	job.added = kvmalloc_array(job.max_added, sizeof(u32), GFP_KERNEL);
+	job.added = kvmalloc_array(job.max_added, sizeof(u32), DMR_GFP_LARGE);
 	if (!job.added) {
 		dmr_out(o, "error: out of memory\n");
 		r = -ENOMEM;
@@ -390,6 +454,10 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	r = remap_copy(rc, &job, ix);
 	if (r == -ENOSPC) {
 		dmr_out(o, "error: no spare space (spare blocks failed on the way)\n");
+		goto out_undo;
+	}
+	if (r == -ENODEV) {
+		dmr_out(o, "error: the spare device fails as a whole or is gone\n");
 		goto out_undo;
 	}
 	if (r) {
@@ -558,6 +626,10 @@ u32 remap_check(struct remap_c *rc, struct dmr_out *o)
 	mutex_lock(&rc->lock);
 	ix = rcu_dereference_protected(rc->index, lockdep_is_held(&rc->lock));
 	n = dmr_meta_check(&rc->meta, ix, o);
+	if (remap_spare_gone(rc)) {
+		n++;
+		dmr_out(o, "the spare device is gone\n");
+	}
 	for (c = 0; c < rc->meta.place.copies; c++) {
 		dmr_store_verify_copy(&rc->meta, &rc->io, c, &ci);
 		if (ci.state != DMR_COPY_OK) {

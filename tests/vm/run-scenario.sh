@@ -2,6 +2,7 @@
 # Boot one scenario in QEMU (TCG) and judge it. A scenario passes only if
 #  - its DMR-RESULT ... PASS line came out of the guest (serial port 2),
 #  - the kernel console (serial port 1) shows no BUG/WARNING/oops/panic/lockup/
+#    slab corruption (slub_debug)/
 #    hung task, and
 #  - QEMU ended before the outer timeout.
 # Header lines of the scenario script:
@@ -26,6 +27,10 @@
 #                              on the first disk against the spare's image and
 #                              must pass at every point; REPLAY_ARGS adds options
 #   # initramfs: fio           boot the initramfs with fio (<initramfs>-fio.cpio)
+#   # memory: <MiB>            guest memory (default 1024)
+#   # append: <arguments>      more kernel command line (e.g. slub_debug=FZPU)
+# Environment: DMR_APPEND adds kernel arguments to every boot (dmr.scale=10
+# for a long form), VM_TIMEOUT overrides the scenario's timeout.
 # usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
 set -u
 kver=$1 kdir=$2 initrd=$3 script=$4 work=$5
@@ -33,7 +38,10 @@ name=$(basename "$script" .sh)
 header() { sed -n "s/^# $1: *//p" "$script" | head -n 1; }
 disks=$(header disks)
 timeout=$(header timeout)
-timeout=${timeout:-60}
+timeout=${VM_TIMEOUT:-${timeout:-60}}
+memory=$(header memory)
+memory=${memory:-1024}
+append="$(header append) ${DMR_APPEND:-}"
 boots=$(header boots)
 boots=${boots:-1}
 crash=$(header crash)
@@ -91,10 +99,10 @@ while [ "$boot" -le "$boots" ]; do
 	# 0 of 30 with thread=single. Two vCPUs still interleave preemptively.
 	# shellcheck disable=SC2086
 	timeout -s KILL $((timeout + 60)) qemu-system-x86_64 \
-		-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 1024 \
+		-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m "$memory" \
 		-nodefaults -display none -no-reboot -monitor none \
 		-kernel "$kdir/vmlinux" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1 rdinit=/init dmr.scenario=$name dmr.timeout=$timeout dmr.boot=$boot dmr.boots=$boots" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1 rdinit=/init dmr.scenario=$name dmr.timeout=$timeout dmr.boot=$boot dmr.boots=$boots $append" \
 		-serial "file:$con" -serial "file:$out" $drives \
 		> "$work/qemu.$boot.log" 2>&1 &
 	qpid=$!
@@ -113,7 +121,7 @@ while [ "$boot" -le "$boots" ]; do
 		if [ "$qrc" -ne 137 ]; then
 			verdict=FAIL why="${why}boot $boot: ended before its power cut ($(grep -E '^(DMR-RESULT|FAIL:)' "$out" | head -n 1)); "
 		fi
-		bad=$(grep -E -m 3 'BUG:|WARNING:|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu_sched self-detected|RCU stall|Call Trace' "$con")
+		bad=$(grep -E -m 3 'BUG:|WARNING:|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu_sched self-detected|RCU stall|Call Trace|BUG [^ ]+ \((Not t|T)ainted' "$con")
 		[ -z "$bad" ] || verdict=FAIL why="${why}boot $boot: kernel log: $(echo "$bad" | head -n 1 | tr -d '\r'); "
 		[ "$verdict" = PASS ] || break
 		boot=$((boot + 1))
@@ -122,7 +130,7 @@ while [ "$boot" -le "$boots" ]; do
 	if [ "$qrc" -eq 137 ]; then
 		verdict=FAIL why="${why}boot $boot: QEMU killed by the host timeout; "
 	fi
-	bad=$(grep -E -m 3 'BUG:|WARNING:|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu_sched self-detected|RCU stall|Call Trace' "$con")
+	bad=$(grep -E -m 3 'BUG:|WARNING:|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu_sched self-detected|RCU stall|Call Trace|BUG [^ ]+ \((Not t|T)ainted' "$con")
 	if [ -n "$bad" ]; then
 		verdict=FAIL why="${why}boot $boot: kernel log: $(echo "$bad" | head -n 1 | tr -d '\r'); "
 	fi

@@ -34,6 +34,8 @@
  *     there nothing may fail. At the end, every block of --range whose last
  *     write succeeded must read back that version, every block whose last
  *     write failed must fail to read (never zeros, never stale data).
+ *     Failed writes must fail with EIO; with --enodev-ok also with ENODEV
+ *     (a device going away says "offline" on newer kernels).
  *
  *   dmr-blkio verify <dev> <state file>
  *     Every block named in the state file (written by --state) must read
@@ -521,6 +523,7 @@ static void usage(void)
 		"                        [--pause-us <max pause between writes>] [--state <file>]\n"
 		"       dmr-blkio fill <dev> --good <first> <count> --range <first> <count>\n"
 		"                        --stop-file <path> [--threads <n>] [--state <file>]\n"
+		"                        [--enodev-ok]\n"
 		"       dmr-blkio verify <dev> <state file>\n");
 	exit(2);
 }
@@ -644,6 +647,7 @@ static int do_hammer(int argc, char **argv)
 }
 
 static const char *stop_file;
+static bool enodev_ok;	/* fill: a device going away may say "offline" */
 
 /*
  * fill: write blocks first+offset, +stride, ... below end, one block per
@@ -665,7 +669,7 @@ static void *sweeper_main(void *arg)
 			r = write_blocks(buf, b, 1, pass);
 			w->writes++;
 			if (r) {
-				if (r != -EIO)
+				if (r != -EIO && !(r == -ENODEV && enodev_ok))
 					bad("write of block %" PRIu64 " failed with %s, not EIO", b,
 					    strerror(-r));
 				B(b)->last_failed = 1;
@@ -705,6 +709,8 @@ static int do_fill(int argc, char **argv)
 			nthreads = num(argv[++a]);
 		} else if (!strcmp(argv[a], "--stop-file") && a + 1 < argc) {
 			stop_file = argv[++a];
+		} else if (!strcmp(argv[a], "--enodev-ok")) {
+			enodev_ok = true;
 		} else if (!strcmp(argv[a], "--state") && a + 1 < argc) {
 			state = argv[++a];
 		} else {
