@@ -83,9 +83,11 @@ while [ "$boot" -le "$boots" ]; do
 	out="$work/guest.$boot.log"
 	cut=""
 	if [ "$boot" -le "$crashes" ]; then
-		# Deterministic in the seed: the n-th cut of a run.
+		# Deterministic in the seed: the n-th draw of one sequence. (Seeding
+		# with seed + n drew nearly the same instant for neighbouring n.)
 		cut=$(awk -v s="$seed" -v b="$boot" -v lo="$crash_min" -v hi="$crash_max" \
-			'BEGIN { srand(s % 1000003 + b * 7919); printf "%.2f", lo + rand() * (hi - lo) }')
+			'BEGIN { srand(s % 1000003); for (i = 1; i <= b; i++) r = rand()
+				printf "%.2f", lo + r * (hi - lo) }')
 		killed_at="$killed_at ${cut}s"
 	fi
 	if [ "$boot" -gt 1 ] && [ "$crashes" -gt 0 ]; then
