@@ -92,6 +92,16 @@ static void kick(struct remap_c *rc)
 	queue_work(rc->wq, &rc->work);
 }
 
+/*
+ * The spare device is gone: the worker turns the device `fail`, logs why and
+ * raises the event (this runs in map, end_io and status: no lock, no sleep).
+ */
+void remap_note_spare_gone(struct remap_c *rc)
+{
+	if (READ_ONCE(rc->mode) != REMAP_FAIL)
+		kick(rc);
+}
+
 int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
 {
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
@@ -100,9 +110,8 @@ int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
 	/* A device that went away fails everything with EIO: that is not the medium. */
 	if (!media_error(error) || remap_dev_gone(pb->to_spare ? rc->spare : rc->main)) {
 		atomic64_inc(&rc->path_errors);
-		/* The worker turns the device `fail` and raises the event. */
-		if (pb->to_spare && READ_ONCE(rc->mode) != REMAP_FAIL && remap_dev_gone(rc->spare))
-			kick(rc);
+		if (pb->to_spare && remap_dev_gone(rc->spare))
+			remap_note_spare_gone(rc);
 		return DM_ENDIO_DONE;
 	}
 	if (!READ_ONCE(rc->auto_remap) || READ_ONCE(rc->mode) != REMAP_RW ||

@@ -240,6 +240,7 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 		if (unlikely(remap_dev_gone(rc->spare))) {
 			atomic64_inc(op_is_write(bio_op(bio)) ? &rc->write_errors : &rc->read_errors);
 			atomic64_inc(&rc->path_errors);
+			remap_note_spare_gone(rc);
 			ret = DM_MAPIO_KILL;
 			goto out;
 		}

@@ -142,6 +142,7 @@ int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error);
 void remap_note_good_read(struct remap_c *rc, u64 first, struct bio *bio);
 void remap_queue_pending_write(struct remap_c *rc, struct bio *bio);
 void remap_check_low_spare(struct remap_c *rc);
+void remap_note_spare_gone(struct remap_c *rc);
 
 /* messages.c */
 int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -173,11 +174,15 @@ static inline bool remap_dev_gone(struct dm_dev *dev)
 
 /*
  * The mode to report: with the spare device gone no copy can be written
- * (or read) any more, even before a commit has tried and turned it `fail`.
+ * (or read) any more, even before a commit has tried and turned it `fail`
+ * (the worker does that, logging why, however the loss was noticed).
  */
 static inline enum remap_mode remap_mode_now(struct remap_c *rc)
 {
-	return remap_dev_gone(rc->spare) ? REMAP_FAIL : READ_ONCE(rc->mode);
+	if (!remap_dev_gone(rc->spare))
+		return READ_ONCE(rc->mode);
+	remap_note_spare_gone(rc);
+	return REMAP_FAIL;
 }
 
 static inline u64 remap_block_sector(struct remap_c *rc, u64 block)
