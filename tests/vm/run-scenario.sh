@@ -21,6 +21,7 @@
 #                              after the last boot, `dmremap check` (the host's
 #                              sanitizer build) on that disk's image must pass
 #   # initramfs: fio           boot the initramfs with fio (<initramfs>-fio.cpio)
+#   # memory: <MiB>            guest RAM (default 1024), e.g. for big brd disks
 # usage: run-scenario.sh <kver> <kernel dir> <initramfs> <scenario.sh> <work dir>
 set -u
 kver=$1 kdir=$2 initrd=$3 script=$4 work=$5
@@ -42,6 +43,7 @@ if [ -n "$crash" ]; then
 	killed_at=""
 fi
 layer=$(header initramfs)
+memory=$(header memory)
 [ -z "$layer" ] || initrd="${initrd%.cpio}-$layer.cpio"
 
 rm -rf "$work"
@@ -84,7 +86,7 @@ while [ "$boot" -le "$boots" ]; do
 	# 0 of 30 with thread=single. Two vCPUs still interleave preemptively.
 	# shellcheck disable=SC2086
 	timeout -s KILL $((timeout + 60)) qemu-system-x86_64 \
-		-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 1024 \
+		-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m "${memory:-1024}" \
 		-nodefaults -display none -no-reboot -monitor none \
 		-kernel "$kdir/vmlinux" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1 rdinit=/init dmr.scenario=$name dmr.timeout=$timeout dmr.boot=$boot dmr.boots=$boots" \
