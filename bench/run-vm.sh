@@ -6,7 +6,7 @@
 #   run-vm.sh [6.1] [6.12]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 series=${*:-6.1 6.12}
 # shellcheck disable=SC2086
 SCENARIO_DIR=bench/vm VM_JOBS=1 tests/vm/run-suite.sh $series
@@ -22,6 +22,11 @@ for s in $series; do
 		fi
 		echo
 		sed -n '/^=== /,/^DMR-RESULT/p' "$log" | grep -v '^DMR-RESULT'
+		if [ "$name" = bench-io ]; then
+			echo
+			echo "bench-io $kver, per-round ratios pooled per case:"
+			sed -n '/^=== /,$p' "$log" | awk -f bench/pool.awk
+		fi
 	done
 done
 exit "$rc"
