@@ -22,7 +22,7 @@ CORE_HDR := $(wildcard core/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke crash-long replay-long stress-long
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke bench-vm crash-long replay-long stress-long
 
 all: module userspace
 
@@ -84,7 +84,7 @@ clean:
 	rm -rf $(BUILD)
 
 # Benchmarks: `make bench` prints figures against the goals (docs/performance.md);
-# `make bench-smoke` (in make check) only proves they run.
+# `make bench-smoke` (in make check) only proves they run. `make bench-vm` below.
 $(BUILD)/bench/core-bench: bench/core-bench.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -O2 -o $@ bench/core-bench.c $(CORE_SRC)
@@ -95,6 +95,12 @@ bench: $(BUILD)/bench/core-bench
 bench-smoke: $(BUILD)/bench/core-bench
 	$(BUILD)/bench/core-bench 20000 > $(BUILD)/bench/smoke.log && echo "PASS bench/core-bench smoke" || \
 		{ cat $(BUILD)/bench/smoke.log; echo "FAIL bench/core-bench smoke"; }
+
+# The I/O path against linear, activation and commit cost, in VMs (bench/vm/*.sh;
+# their smoke runs are VM scenarios of make check). BENCH_KERNELS="6.1" for one.
+BENCH_KERNELS ?= 6.1 6.12
+bench-vm:
+	bench/run-vm.sh $(BENCH_KERNELS)
 
 # The long form of the power-cut test (make check runs 3 cuts per kernel).
 CRASHES ?= 30

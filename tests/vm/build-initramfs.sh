@@ -4,7 +4,7 @@
 #   busybox-static, dmsetup and GNU dd (busybox dd ignores O_DIRECT), the
 #   filesystem tools (mkfs, fsck, filefrag) with their libraries, the kernel
 #   modules the scenarios use (decompressed, depmod'ed), the dm-remap module,
-#   test fixture modules and tools, the guest init and scenarios.
+#   test fixture modules and tools, the guest init and scenarios (tests/vm/scenarios, bench/vm).
 # A second archive, <output without .cpio>-fio.cpio, is the same plus fio for
 # the scenarios whose header says "# initramfs: fio". Debian's fio links the
 # ceph, gluster, rdma and pmem engines in: about 80 MiB of libraries, which
@@ -18,7 +18,7 @@ shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 
 # In-tree modules the scenarios may load; dependencies are added below.
-MODULES="virtio_pci virtio_blk dm-mod dm-flakey dm-log-writes dm-delay dm-thin-pool null_blk
+MODULES="virtio_pci virtio_blk dm-mod dm-flakey dm-log-writes dm-delay dm-thin-pool dm-zero null_blk
 scsi_debug sd_mod brd loop configfs crc32c_generic crc32c-intel libcrc32c
 ext4 xfs btrfs"
 
@@ -90,7 +90,7 @@ depmod -b "$stage" "$kver"
 cp "$here/guest/init" "$stage/init"
 cp "$here/guest/lib.sh" "$stage/lib/dmr-test.sh"
 mkdir -p "$stage/scenarios"
-cp "$here"/scenarios/*.sh "$stage/scenarios/"
+cp "$here"/scenarios/*.sh "$here"/../../bench/vm/*.sh "$stage/scenarios/"
 chmod +x "$stage/init"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out.tmp"

@@ -4,7 +4,8 @@
 #   run-suite.sh [--selftest] [6.1] [6.12]
 # --selftest runs only the harness self-tests (scenarios with a "# selftest:"
 # header), which pass only if the scenario FAILS for the stated reason.
-# SCENARIOS="a b" restricts the run; VM_JOBS sets how many VMs run at once.
+# SCENARIOS="a b" restricts the run; VM_JOBS sets how many VMs run at once;
+# SCENARIO_DIR runs the scenarios of another directory (bench/vm).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -15,6 +16,8 @@ if [ "${1:-}" = --selftest ]; then
 fi
 series=${*:-6.1 6.12}
 jobs=${VM_JOBS:-$(nproc)}
+SCENARIO_DIR=${SCENARIO_DIR:-tests/vm/scenarios}
+export SCENARIO_DIR
 list=$(mktemp)
 results=$(mktemp)
 trap 'rm -f "$list" "$results"' EXIT
@@ -23,7 +26,7 @@ for s in $series; do
 		echo "FAIL vm/$s/prepare"
 		exit 1
 	}
-	for f in tests/vm/scenarios/*.sh; do
+	for f in "$SCENARIO_DIR"/*.sh; do
 		name=$(basename "$f" .sh)
 		if [ -n "${SCENARIOS:-}" ]; then
 			case " $SCENARIOS " in *" $name "*) ;; *) continue ;; esac
@@ -38,7 +41,7 @@ done
 
 xargs -P "$jobs" -L 1 sh -c '
 	kver=$0 name=$1
-	f=tests/vm/scenarios/$name.sh
+	f=$SCENARIO_DIR/$name.sh
 	res=$(tests/vm/run-scenario.sh "$kver" "build/vm/$kver/kernel" \
 		"build/vm/$kver/initramfs.cpio" "$f" "build/vm/$kver/run/$name")
 	expect=$(sed -n "s/^# selftest: *//p" "$f")

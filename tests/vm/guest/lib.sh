@@ -152,14 +152,16 @@ dev_matches() {
 	rm -f /tmp/dev.read
 }
 
-# nullb_create <name> <MiB> <block size>: a memory-backed null_blk disk made
-# through configfs; prints its device node. Bad ranges: nullb_bad.
+# nullb_create <name> <MiB> <block size> [memory_backed 1|0]: a null_blk disk
+# made through configfs, memory-backed unless told 0 (then writes are dropped
+# and reads return nothing: only the CPU path is left); prints its device node.
+# Bad ranges: nullb_bad.
 nullb_create() {
 	[ -d /sys/kernel/config/nullb ] || modprobe null_blk nr_devices=0 ||
 		fail "modprobe null_blk"
 	d=/sys/kernel/config/nullb/$1
 	mkdir "$d" || fail "null_blk $1: mkdir"
-	echo 1 > "$d/memory_backed" && echo "$3" > "$d/blocksize" && echo "$2" > "$d/size" &&
+	echo "${4:-1}" > "$d/memory_backed" && echo "$3" > "$d/blocksize" && echo "$2" > "$d/size" &&
 		echo 1 > "$d/power" || fail "null_blk $1: configure"
 	[ -b "/dev/$1" ] || mdev -s
 	[ -b "/dev/$1" ] || fail "null_blk $1: no /dev/$1"

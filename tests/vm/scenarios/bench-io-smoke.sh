@@ -1,0 +1,7 @@
+# Smoke run of the I/O benchmark (bench/vm/bench-io.sh): one round of 1 s per
+# case and 2,000 remaps. Proves that every case runs and yields a ratio; the
+# figures themselves are not judged (`make bench-vm` measures).
+# initramfs: fio
+# timeout: 900
+BENCH_ROUNDS=1 BENCH_RUNTIME=1 BENCH_REMAPS=2000
+. /scenarios/bench-io.sh
