@@ -68,11 +68,11 @@ job() {
 }
 job 0 > /tmp/pass.fio
 job 1 > /tmp/verify.fio
-# verified <fio output>: bytes fio read back and verified.
+# verified <fio output>: bytes fio read back and verified (%.0f: mawk's %d stops at 2^31).
 verified() {
 	sed -n 's/.*READ:.*io=\([0-9.]*\)\([KMG]\)iB.*/\1 \2/p' "$1" |
 		awk '{ m = $2 == "K" ? 1024 : $2 == "M" ? 1048576 : 1073741824; s += $1 * m }
-		     END { printf "%d", s }'
+		     END { printf "%.0f", s }'
 }
 
 # fio passes until /tmp/stop; before each pass 5 new blocks of B go bad on
@@ -149,7 +149,7 @@ wait $rpid || { cat /tmp/runner.log; fail "$(cat /tmp/runner.fail 2>/dev/null)";
 cat /tmp/runner.log
 [ -s /tmp/passes ] || fail "no fio pass completed"
 passes=$(wc -l < /tmp/passes)
-bytes=$(awk '{ s += $2 } END { printf "%d", s }' /tmp/passes)
+bytes=$(awk '{ s += $2 } END { printf "%.0f", s }' /tmp/passes)
 t3=$(ms)
 
 manual=0 auto=0 unremaps=0
