@@ -203,41 +203,63 @@ static int cmd_remove(int argc, char **argv)
 	return r ? 1 : 0;
 }
 
-static int cmd_status(int argc, char **argv)
-{
+/* A remap device's status line, parsed (fields: docs/target.md). */
+struct live_status {
 	uint64_t start, len;
-	char *type = NULL, *params = NULL, version[32], mode[8];
+	uint32_t event;
+	char version[32], mode[8];
 	unsigned int bs, used, total, remapped, pending, ok, copies;
 	unsigned long long rerr, werr, gen, autor, manual, bad, path;
-	struct dm_task *dmt;
+};
+
+/* 0, or -1 with a message: no such device, not a remap device, odd status. */
+static int read_status(const char *name, struct live_status *s)
+{
+	char *type = NULL, *params = NULL;
+	struct dm_info info;
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_STATUS);
+	int r = -1;
+
+	if (!dmt)
+		return -1;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info) ||
+	    !info.exists) {
+		fprintf(stderr, "dmremap: %s: no such device\n", name);
+		goto out;
+	}
+	dm_get_next_target(dmt, NULL, &s->start, &s->len, &type, &params);
+	if (!type || strcmp(type, TARGET)) {
+		fprintf(stderr, "dmremap: %s is not a %s device\n", name, TARGET);
+		goto out;
+	}
+	/* Later fields are appended; ignore them. */
+	if (sscanf(params, "%31s %7s %u %u/%u %u %u %llu %llu %u/%u %llu %llu %llu %llu %llu",
+		   s->version, s->mode, &s->bs, &s->used, &s->total, &s->remapped, &s->pending,
+		   &s->rerr, &s->werr, &s->ok, &s->copies, &s->gen, &s->autor, &s->manual,
+		   &s->bad, &s->path) != 16) {
+		fprintf(stderr, "dmremap: %s: unexpected status '%s'\n", name, params);
+		goto out;
+	}
+	s->event = info.event_nr;
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct live_status s;
 	bool json = false;
 	const char *name;
-	int r = 1;
 
 	if (argc == 3 && !strcmp(argv[1], "--json"))
 		json = true;
 	else if (argc != 2)
 		return usage(stderr);
 	name = argv[argc - 1];
-	dmt = dm_task_create(DM_DEVICE_STATUS);
-	if (!dmt)
+	if (read_status(name, &s))
 		return 1;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt)) {
-		fprintf(stderr, "dmremap: %s: no such device\n", name);
-		goto out;
-	}
-	dm_get_next_target(dmt, NULL, &start, &len, &type, &params);
-	if (!type || strcmp(type, TARGET)) {
-		fprintf(stderr, "dmremap: %s is not a %s device\n", name, TARGET);
-		goto out;
-	}
-	/* Status fields: docs/target.md. Later fields are appended; ignore them. */
-	if (sscanf(params, "%31s %7s %u %u/%u %u %u %llu %llu %u/%u %llu %llu %llu %llu %llu",
-		   version, mode, &bs, &used, &total, &remapped, &pending, &rerr, &werr,
-		   &ok, &copies, &gen, &autor, &manual, &bad, &path) != 16) {
-		fprintf(stderr, "dmremap: %s: unexpected status '%s'\n", name, params);
-		goto out;
-	}
 	if (json)
 		printf("{\"name\":\"%s\",\"start\":%" PRIu64 ",\"length\":%" PRIu64
 		       ",\"version\":\"%s\",\"mode\":\"%s\",\"block_size\":%u"
@@ -245,8 +267,9 @@ static int cmd_status(int argc, char **argv)
 		       ",\"read_errors\":%llu,\"write_errors\":%llu,\"copies_ok\":%u,\"copies\":%u"
 		       ",\"generation\":%llu,\"auto_remaps\":%llu,\"manual_remaps\":%llu"
 		       ",\"bad\":%llu,\"path_errors\":%llu}\n",
-		       name, start, len, version, mode, bs, used, total, remapped, pending,
-		       rerr, werr, ok, copies, gen, autor, manual, bad, path);
+		       name, s.start, s.len, s.version, s.mode, s.bs, s.used, s.total, s.remapped,
+		       s.pending, s.rerr, s.werr, s.ok, s.copies, s.gen, s.autor, s.manual, s.bad,
+		       s.path);
 	else
 		printf("name:            %s\nsectors:         %" PRIu64 "-%" PRIu64
 		       "\nversion:         %s\nmode:            %s\nblock size:      %u bytes\n"
@@ -254,13 +277,11 @@ static int cmd_status(int argc, char **argv)
 		       "pending:         %u blocks\nerrors:          %llu read, %llu write, %llu path\n"
 		       "remaps:          %llu automatic, %llu manual\nbad spare:       %llu blocks\n"
 		       "metadata:        %u of %u copies ok, generation %llu\n",
-		       name, start, start + len, version, mode, bs, used, total,
-		       total ? (unsigned int)(100ULL * used / total) : 0, remapped, pending,
-		       rerr, werr, path, autor, manual, bad, ok, copies, gen);
-	r = 0;
-out:
-	dm_task_destroy(dmt);
-	return r;
+		       name, s.start, s.start + s.len, s.version, s.mode, s.bs, s.used, s.total,
+		       s.total ? (unsigned int)(100ULL * s.used / s.total) : 0, s.remapped,
+		       s.pending, s.rerr, s.werr, s.path, s.autor, s.manual, s.bad, s.ok,
+		       s.copies, s.gen);
+	return 0;
 }
 
 /*
@@ -268,47 +289,17 @@ out:
  * message does. A refused message fails with an errno; the kernel logs why.
  */
 
-/* The device's remap target status line (a copy), or NULL with a message. */
-static char *remap_status(const char *name, uint32_t *event_nr)
-{
-	uint64_t start, len;
-	char *type = NULL, *params = NULL, *copy = NULL;
-	struct dm_info info;
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_STATUS);
-
-	if (!dmt)
-		return NULL;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info) ||
-	    !info.exists) {
-		fprintf(stderr, "dmremap: %s: no such device\n", name);
-		goto out;
-	}
-	dm_get_next_target(dmt, NULL, &start, &len, &type, &params);
-	if (!type || strcmp(type, TARGET)) {
-		fprintf(stderr, "dmremap: %s is not a %s device\n", name, TARGET);
-		goto out;
-	}
-	copy = strdup(params);
-	if (event_nr)
-		*event_nr = info.event_nr;
-out:
-	dm_task_destroy(dmt);
-	return copy;
-}
-
 /* Send one message; *reply (to free) holds the target's answer. */
 static int send_message(const char *name, const char *msg, char **reply)
 {
+	struct live_status st;
 	struct dm_task *dmt;
 	const char *resp;
-	char *status;
 	int r = -1;
 
 	*reply = NULL;
-	status = remap_status(name, NULL);
-	if (!status)
+	if (read_status(name, &st))
 		return -1;
-	free(status);
 	dmt = dm_task_create(DM_DEVICE_TARGET_MSG);
 	if (!dmt)
 		return -1;
@@ -386,24 +377,7 @@ static int cmd_list(int argc, char **argv)
 	}
 }
 
-struct live_status {
-	char mode[8];
-	unsigned int used, total, remapped, pending, ok, copies;
-	unsigned long long rerr, werr, gen, autor, manual, bad, path;
-};
-
-static bool parse_status(const char *params, struct live_status *s)
-{
-	char version[32];
-	unsigned int bs;
-
-	return sscanf(params, "%31s %7s %u %u/%u %u %u %llu %llu %u/%u %llu %llu %llu %llu %llu",
-		      version, s->mode, &bs, &s->used, &s->total, &s->remapped, &s->pending,
-		      &s->rerr, &s->werr, &s->ok, &s->copies, &s->gen, &s->autor, &s->manual,
-		      &s->bad, &s->path) == 16;
-}
-
-static void monitor_line(const char *name, uint32_t event, const struct live_status *s,
+static void monitor_line(const char *name, const struct live_status *s,
 			 const struct live_status *was)
 {
 	char when[32];
@@ -413,7 +387,7 @@ static void monitor_line(const char *name, uint32_t event, const struct live_sta
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
 	printf("%s %s event %u: mode %s, remapped %u, pending %u, spare %u/%u, bad %llu, "
 	       "errors %llu read %llu write %llu path, copies %u/%u, generation %llu",
-	       when, name, event, s->mode, s->remapped, s->pending, s->used, s->total, s->bad,
+	       when, name, s->event, s->mode, s->remapped, s->pending, s->used, s->total, s->bad,
 	       s->rerr, s->werr, s->path, s->ok, s->copies, s->gen);
 	if (was) {
 		if (strcmp(s->mode, was->mode))
@@ -443,8 +417,6 @@ static int cmd_monitor(int argc, char **argv)
 	struct live_status s, was;
 	struct dm_task *dmt;
 	u64 count = 0, seen = 0;
-	uint32_t event, was_event;
-	char *params;
 	int c, ok;
 
 	optind = 1;
@@ -454,36 +426,23 @@ static int cmd_monitor(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage(stderr);
-	params = remap_status(argv[optind], &event);
-	if (!params)
+	if (read_status(argv[optind], &s))
 		return 1;
-	ok = parse_status(params, &s);
-	free(params);
-	if (!ok) {
-		fprintf(stderr, "dmremap: %s: unexpected status\n", argv[optind]);
-		return 1;
-	}
-	monitor_line(argv[optind], event, &s, NULL);
+	monitor_line(argv[optind], &s, NULL);
 	while (!count || seen < count) {
 		dmt = dm_task_create(DM_DEVICE_WAITEVENT);
 		if (!dmt)
 			return 1;
-		ok = dm_task_set_name(dmt, argv[optind]) && dm_task_set_event_nr(dmt, event) &&
+		ok = dm_task_set_name(dmt, argv[optind]) && dm_task_set_event_nr(dmt, s.event) &&
 		     dm_task_run(dmt);
 		dm_task_destroy(dmt);
 		was = s;
-		was_event = event;
-		params = ok ? remap_status(argv[optind], &event) : NULL;
-		if (!params) {
+		if (!ok || read_status(argv[optind], &s)) {
 			printf("%s: gone\n", argv[optind]);
 			return 0;
 		}
-		ok = parse_status(params, &s);
-		free(params);
-		if (!ok)
-			return 1;
-		monitor_line(argv[optind], event, &s, &was);
-		seen += event - was_event;
+		monitor_line(argv[optind], &s, &was);
+		seen += s.event - was.event;
 	}
 	return 0;
 }
@@ -569,8 +528,8 @@ static int cmd_import(int argc, char **argv)
 	unsigned long long count[3] = { 0, 0, 0 };	/* remapped, pending, already */
 	u64 bb_sectors = 2, v, s, bs_sectors, i, j;
 	struct block_list l = { NULL, 0, 0 };
-	char line[64], *params;
-	unsigned int bs = 0;
+	struct live_status st;
+	char line[64];
 	FILE *f;
 	int c, rc = 0;
 
@@ -582,14 +541,9 @@ static int cmd_import(int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		return usage(stderr);
-	params = remap_status(argv[optind], NULL);
-	if (!params)
+	if (read_status(argv[optind], &st))
 		return 1;
-	c = sscanf(params, "%*s %*s %u", &bs);
-	free(params);
-	if (c != 1 || bs < 512)
-		return 1;
-	bs_sectors = bs / 512;
+	bs_sectors = st.bs / 512;
 	f = fopen(argv[optind + 1], "r");
 	if (!f) {
 		fprintf(stderr, "dmremap: %s: %s\n", argv[optind + 1], strerror(errno));
