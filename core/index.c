@@ -224,7 +224,7 @@ int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 	int r = 0;
 
 	/* Two arrays of entries for the sort, then its digit positions. */
-	tmp = dmr_zalloc(2 * ((size_t)count + 1) * sizeof(*tmp) + RADIX * sizeof(u32));
+	tmp = dmr_zalloc(2 * (size_t)count * sizeof(*tmp) + RADIX * sizeof(u32));
 	ix = dmr_index_alloc(count);
 	if (!tmp || !ix) {
 		r = -ENOMEM;
@@ -244,8 +244,8 @@ int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 	}
 	if (i != count)
 		goto bad_count;
-	e = count ? radix_sort(tmp, tmp + count + 1, count, max,
-			       (u32 *)(tmp + 2 * ((size_t)count + 1))) : tmp;
+	e = count ? radix_sort(tmp, tmp + count, count, max, (u32 *)(tmp + 2 * (size_t)count)) :
+		    tmp;
 	for (i = 0; i < count; i++) {
 		if (i && e[i].main_block == e[i - 1].main_block) {
 			*dup = e[i].main_block;

@@ -429,6 +429,7 @@ static void complete_held(struct remap_c *rc, struct held *h)
 static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned int n,
 			 void *buf)
 {
+	struct dmr_index_entry e;
 	bool tried = false;
 	unsigned int k, i;
 	int cpu;
@@ -439,10 +440,7 @@ static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned i
 	for_each_possible_cpu(cpu) {
 		for (k = 0; k < 2; k++) {
 			b = READ_ONCE(per_cpu_ptr(rc->pcpu, cpu)->last_good[k]);
-			if (b >= rc->meta.main_blocks ||
-			    dmr_index_find(rcu_dereference_protected(rc->index,
-								     lockdep_is_held(&rc->lock)),
-					   b, b) != DMR_INDEX_NONE)
+			if (b >= rc->meta.main_blocks || lookup(rc, b, &e))
 				continue;
 			for (i = 0; i < n; i++)
 				if (b >= held[i].first && b <= held[i].last)
