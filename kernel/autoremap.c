@@ -105,12 +105,13 @@ void remap_note_spare_gone(struct remap_c *rc)
 int remap_io_error(struct remap_c *rc, struct bio *bio, blk_status_t error)
 {
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	/* A device that went away fails everything with EIO: that is not the medium. */
+	bool gone = remap_dev_gone(pb->to_spare ? rc->spare : rc->main);
 	unsigned long flags;
 
-	/* A device that went away fails everything with EIO: that is not the medium. */
-	if (!media_error(error) || remap_dev_gone(pb->to_spare ? rc->spare : rc->main)) {
+	if (!media_error(error) || gone) {
 		atomic64_inc(&rc->path_errors);
-		if (pb->to_spare && remap_dev_gone(rc->spare))
+		if (pb->to_spare && gone)
 			remap_note_spare_gone(rc);
 		return DM_ENDIO_DONE;
 	}
