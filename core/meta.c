@@ -372,23 +372,44 @@ int dmr_meta_load_page(struct dmr_meta *m, u32 index, const void *page,
 	return 0;
 }
 
+/*
+ * Memory's slots were loaded from a page that passed check_page() or were
+ * encoded into one, whose crc is in page_crc[]: a page with that header and
+ * those slots has the same bytes, so it is valid without computing its crc
+ * again (at load, the other copies then cost a compare instead of a crc32c
+ * of every page). Only a page that differs is checked, to say why.
+ */
 int dmr_meta_compare_page(const struct dmr_meta *m, u32 index, const void *page,
 			  char *err, size_t errlen)
 {
 	const struct dmr_disk_slot_page *d = page;
 	u32 i, first = index * DMR_SLOTS_PER_PAGE;
+	u64 slot, want;
 
+	if (le32_to_cpu(d->magic) == DMR_SLOT_MAGIC && le32_to_cpu(d->crc) == m->page_crc[index] &&
+	    le32_to_cpu(d->index) == index && !d->reserved) {
+		for (i = 0; i < DMR_SLOTS_PER_PAGE; i++) {
+			want = first + i < m->nr_blocks ? m->slots[first + i] : 0;
+			if (le64_to_cpu(d->slot[i]) != want)
+				break;
+		}
+		if (i == DMR_SLOTS_PER_PAGE)
+			return 0;
+	}
 	if (check_page(m, index, page, err, errlen))
 		return -EINVAL;
 	for (i = 0; i < DMR_SLOTS_PER_PAGE && first + i < m->nr_blocks; i++) {
-		if (le64_to_cpu(d->slot[i]) != m->slots[first + i]) {
+		slot = le64_to_cpu(d->slot[i]);
+		if (slot != m->slots[first + i]) {
 			snprintf(err, errlen, "spare block %u: on disk %016llx, in memory %016llx",
-				 first + i, (unsigned long long)le64_to_cpu(d->slot[i]),
+				 first + i, (unsigned long long)slot,
 				 (unsigned long long)m->slots[first + i]);
 			return -EINVAL;
 		}
 	}
-	return 0;
+	snprintf(err, errlen, "slot page %u: crc %08x, memory's page has %08x", index,
+		 le32_to_cpu(d->crc), m->page_crc[index]);
+	return -EINVAL;
 }
 
 int dmr_meta_load_finish(struct dmr_meta *m, const struct dmr_sb_info *sb,

@@ -642,6 +642,25 @@ static void test_torn_copy(void **state)
 		assert_true(err[0]);
 	}
 	assert_int_equal(dmr_meta_compare_page(&l, 1, t.new.page[1], err, sizeof(err)), -EINVAL);
+	/*
+	 * The compare computes no crc: a flipped bit anywhere in the page (its
+	 * header, its crc field, a slot, the unused tail) must still fail it.
+	 */
+	for (u32 i = 0; i < n; i += n - 1) {
+		u8 *p = img.page[1 + i];
+
+		memcpy(p, t.new.page[1 + i], PAGE);
+		for (u32 off = 0; off < PAGE; off++) {
+			p[off] ^= 1U << (off % 8);
+			err[0] = 0;
+			assert_int_equal(dmr_meta_compare_page(&l, i, p, err, sizeof(err)), -EINVAL);
+			assert_true(err[0]);
+			p[off] ^= 1U << (off % 8);
+		}
+		assert_int_equal(dmr_meta_compare_page(&l, i, p, err, sizeof(err)), 0);
+		if (n == 1)
+			break;
+	}
 	dmr_index_free(ix);
 	dmr_meta_destroy(&l);
 	free(img.page);
