@@ -72,7 +72,7 @@ static double bench_lookup(const struct dmr_index *ix, u64 span, u64 range, unsi
 
 			/* A hit reads its value, as the I/O path does. */
 			if (e != DMR_INDEX_NONE) {
-				acc += dmr_index_val(ix, e)->spare_block;
+				acc += dmr_index_val_spare(dmr_index_val(ix, e));
 				hits++;
 			}
 		}

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <endian.h>
 #include <linux/types.h>	/* __le16/__le32/__le64, as the tool's ioctls see them */
@@ -56,8 +57,24 @@ typedef uint64_t u64;
 #define dmr_printf(a, b) __attribute__((format(printf, a, b)))
 #define dmr_popcount64(x) __builtin_popcountll(x)
 #define dmr_prefetch(p) __builtin_prefetch(p)
-#define dmr_zalloc(size) calloc(1, size)
-#define dmr_zalloc_large(size) calloc(1, size)
+#define DMR_HUGE_PAGE (2UL << 20)
+/*
+ * The kernel's kvmalloc maps an allocation of 2 MiB or more with huge pages
+ * (VM_ALLOW_HUGE_VMAP, x86-64): ask for transparent huge pages for those, so
+ * that a lookup in a large index costs here the TLB misses it costs there.
+ */
+static inline void *dmr_zalloc(size_t size)
+{
+	void *p;
+
+	if (size < DMR_HUGE_PAGE)
+		return calloc(1, size);
+	if (posix_memalign(&p, DMR_HUGE_PAGE, size))
+		return NULL;
+	madvise(p, size, MADV_HUGEPAGE);	/* only a hint: 4 KiB pages if refused */
+	return memset(p, 0, size);
+}
+#define dmr_zalloc_large(size) dmr_zalloc(size)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define U32_MAX UINT32_MAX
 #define U64_MAX UINT64_MAX

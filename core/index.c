@@ -50,8 +50,8 @@ void dmr_index_set(struct dmr_index *ix, u32 i, const struct dmr_index_entry *e)
 	struct dmr_index_leaf *leaf = &ix->leaf[i / DMR_INDEX_FAN];
 
 	leaf->key[i % DMR_INDEX_FAN] = e->main_block;
-	leaf->val[i % DMR_INDEX_FAN].spare_block = e->spare_block;
-	leaf->val[i % DMR_INDEX_FAN].state = e->state;
+	leaf->val[i % DMR_INDEX_FAN] = e->spare_block |
+				       (e->state == DMR_SLOT_PENDING ? DMR_INDEX_PENDING : 0);
 }
 
 /* Level l's key i: the first key of node i of the level below. */

@@ -8,18 +8,21 @@
  * kernel publishes it with RCU, so readers take no lock and allocate nothing
  * (the no-hit path with no entries at all is a single load of the count).
  *
- * 16 bytes of RAM per entry, in leaves of 16 entries: 16 sorted main blocks
- * (128 bytes), then their spare blocks and states (128 bytes). Above the
+ * 12 bytes of RAM per entry, in leaves of 16 entries: 16 sorted main blocks
+ * (128 bytes), then their spare blocks and states (64 bytes). Above the
  * leaves sits a static search tree of every 16th key, every 16th of those,
  * ..., about half a byte per entry. A lookup counts the keys below its
  * target in one node of 16 per level (compares and adds, no data-dependent
  * branch); the upper levels stay in cache, the leaf costs two cache lines of
- * keys, and a hit reads its value from the same leaf, in the same page.
+ * keys, and a hit reads its value from the third line of the same leaf.
+ * Large indexes are allocated with kvmalloc, which maps them with huge pages,
+ * so a lookup costs cache misses, not TLB misses too.
  */
 #ifndef DMR_CORE_INDEX_H
 #define DMR_CORE_INDEX_H
 
 #include "compat.h"
+#include "format.h"
 #ifdef __KERNEL__
 #include <linux/rcupdate.h>
 #endif
@@ -31,10 +34,13 @@ struct dmr_index_entry {
 	u32 state;		/* DMR_SLOT_REMAPPED or DMR_SLOT_PENDING */
 };
 
-struct dmr_index_val {
-	u32 spare_block;
-	u32 state;
-};
+/*
+ * A value: the spare block (below DMR_MAX_SPARE_BLOCKS) and, in the top bit,
+ * whether the entry is pending rather than remapped; 4 bytes, so that a
+ * leaf is three cache lines.
+ */
+#define DMR_INDEX_PENDING (1U << 31)
+dmr_static_assert(DMR_MAX_SPARE_BLOCKS <= DMR_INDEX_PENDING, "spare block in an index value");
 
 #define DMR_INDEX_FAN 16
 #define DMR_INDEX_MAX_LEVELS 7	/* 16^7 > DMR_MAX_SPARE_BLOCKS */
@@ -43,7 +49,7 @@ struct dmr_index_val {
 /* Unused places of the last leaf and node hold key U64_MAX. */
 struct dmr_index_leaf {
 	u64 key[DMR_INDEX_FAN];
-	struct dmr_index_val val[DMR_INDEX_FAN];
+	u32 val[DMR_INDEX_FAN];
 };
 
 struct dmr_index {
@@ -69,17 +75,28 @@ static inline u64 dmr_index_main(const struct dmr_index *ix, u32 i)
 	return ix->leaf[i / DMR_INDEX_FAN].key[i % DMR_INDEX_FAN];
 }
 
-static inline const struct dmr_index_val *dmr_index_val(const struct dmr_index *ix, u32 i)
+static inline u32 dmr_index_val(const struct dmr_index *ix, u32 i)
 {
-	return &ix->leaf[i / DMR_INDEX_FAN].val[i % DMR_INDEX_FAN];
+	return ix->leaf[i / DMR_INDEX_FAN].val[i % DMR_INDEX_FAN];
+}
+
+static inline u32 dmr_index_val_spare(u32 v)
+{
+	return v & ~DMR_INDEX_PENDING;
+}
+
+static inline u32 dmr_index_val_state(u32 v)
+{
+	return v & DMR_INDEX_PENDING ? DMR_SLOT_PENDING : DMR_SLOT_REMAPPED;
 }
 
 static inline struct dmr_index_entry dmr_index_get(const struct dmr_index *ix, u32 i)
 {
+	u32 v = dmr_index_val(ix, i);
 	struct dmr_index_entry e = {
 		.main_block = dmr_index_main(ix, i),
-		.spare_block = dmr_index_val(ix, i)->spare_block,
-		.state = dmr_index_val(ix, i)->state,
+		.spare_block = dmr_index_val_spare(v),
+		.state = dmr_index_val_state(v),
 	};
 
 	return e;

@@ -156,7 +156,7 @@ void remap_note_good_read(struct remap_c *rc, u64 first, struct bio *bio)
 	ix = rcu_dereference(rc->index);
 	for (i = dmr_index_find(ix, first, last); i < ix->count &&
 	     dmr_index_main(ix, i) <= last; i++) {
-		if (dmr_index_val(ix, i)->state == DMR_SLOT_PENDING) {
+		if (dmr_index_val_state(dmr_index_val(ix, i)) == DMR_SLOT_PENDING) {
 			block = dmr_index_main(ix, i);
 			found = true;
 			break;

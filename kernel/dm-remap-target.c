@@ -150,15 +150,15 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	unsigned int sectors = bio_sectors(bio), n;
 	u64 first = sector >> rc->block_shift;
 	u64 last = (sector + sectors - 1) >> rc->block_shift;
-	const struct dmr_index_val *v = NULL;
 	const struct dmr_index *ix;
 	struct remap_busy *busy;
 	u64 main_block = 0;
 	u32 i;
 	int ret = DM_MAPIO_REMAPPED;
 	u32 spare_block = 0;
-	bool to_spare = false, to_worker = false;
+	bool to_spare = false, to_worker = false, hit = false;
 	bool write = bio_op(bio) == REQ_OP_WRITE;
+	u32 v = 0;
 
 	pb->counted = false;
 	pb->handled = false;
@@ -194,16 +194,17 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	for (i = dmr_index_find(ix, first, last);
 	     i < ix->count && (main_block = dmr_index_main(ix, i)) <= last; i++) {
 		v = dmr_index_val(ix, i);
-		if (v->state == DMR_SLOT_REMAPPED || (write && v->state == DMR_SLOT_PENDING))
+		hit = dmr_index_val_state(v) == DMR_SLOT_REMAPPED ||
+		      (write && dmr_index_val_state(v) == DMR_SLOT_PENDING);
+		if (hit)
 			break;
-		v = NULL;
 	}
-	if (v && main_block == first) {
-		to_spare = v->state == DMR_SLOT_REMAPPED;
+	if (hit && main_block == first) {
+		to_spare = dmr_index_val_state(v) == DMR_SLOT_REMAPPED;
 		to_worker = !to_spare;
-		spare_block = v->spare_block;
+		spare_block = dmr_index_val_spare(v);
 		last = first;
-	} else if (v) {
+	} else if (hit) {
 		last = main_block - 1;
 	}
 	n = min_t(u64, sectors, ((last + 1) << rc->block_shift) - sector);

@@ -126,7 +126,7 @@ static void random_updates(u64 range, u32 nr_ops, u64 seed)
 	for (u32 op = 0; op < nr_ops; op++) {
 		struct dmr_index_entry e = {
 			.main_block = rnd() % range,
-			.spare_block = (u32)rnd(),
+			.spare_block = (u32)rnd() % DMR_MAX_SPARE_BLOCKS,
 			.state = rnd() % 2 ? DMR_SLOT_REMAPPED : DMR_SLOT_PENDING,
 		};
 		/* Mostly inserts while small, removes when large, some replaces. */
