@@ -1,6 +1,6 @@
-# The per-round ratios of a bench-io table pooled per case (all rounds of its
-# 4 workloads): how many, the median and the quartiles. Under host load a
-# single workload's 9 rounds spread too widely; 36 narrow the median.
+# The per-pair ratios of a bench-io table pooled per case (all pairs of rounds
+# of its 4 workloads): how many, the median and the quartiles. Under host load
+# a single workload's 5 pairs spread too widely; 20 narrow the median.
 BEGIN { FS = "|" }
 /^\| / && $9 ~ /[0-9]/ {
 	c = $2
@@ -14,7 +14,7 @@ BEGIN { FS = "|" }
 	}
 }
 END {
-	print "| case | rounds | median ratio | quartiles |"
+	print "| case | pairs | median ratio | quartiles |"
 	print "|---|---|---|---|"
 	for (o = 1; o <= nc; o++) {
 		c = order[o]

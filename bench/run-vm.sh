@@ -24,7 +24,7 @@ for s in $series; do
 		sed -n '/^=== /,/^DMR-RESULT/p' "$log" | grep -v '^DMR-RESULT'
 		if [ "$name" = bench-io ]; then
 			echo
-			echo "bench-io $kver, per-round ratios pooled per case:"
+			echo "bench-io $kver, per-pair ratios pooled per case:"
 			sed -n '/^=== /,$p' "$log" | awk -f bench/pool.awk
 		fi
 	done

@@ -5,17 +5,17 @@
 # States: no remaps; BENCH_REMAPS (100,000) remaps in a region fio does not
 # touch; and fio only over remapped blocks, against linear over the spare
 # region that holds them. Each case runs linear and dm-remap side by side
-# on the same device, BENCH_ROUNDS (9) rounds of BENCH_RUNTIME (2) s in one
+# on the same device, BENCH_ROUNDS (10) rounds of BENCH_RUNTIME (2) s in one
 # fio run: at the same time (BENCH_MODE=concurrent, the default) or one
 # after the other (alternate: A B A B ...); see pairs(). The ratio is the
-# median of the per-round ratios. Prints one table row per case; fails only
+# median of the per-pair ratios (see ratios()). Prints one table row per case; fails only
 # if fio fails or a ratio cannot be computed, never on the ratios (TCG
 # timing is noisy). Method and figures: docs/performance.md.
 # memory: 3072
 # initramfs: fio
 # timeout: 3000
 . /lib/dmr-test.sh
-rounds=${BENCH_ROUNDS:-9}
+rounds=${BENCH_ROUNDS:-10}
 runtime=${BENCH_RUNTIME:-2}
 mode=${BENCH_MODE:-concurrent}
 engine=libaio
@@ -96,6 +96,20 @@ JOB
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# The ratios of /tmp/pairs (dm-remap's IOPS over linear's), one per line.
+# Concurrent: one per pair of rounds, the geometric mean of a round and the
+# next, which ran with the CPUs swapped: if one CPU runs a factor c faster,
+# the two rounds measure q*c and q/c, and the mean q. An odd last round
+# stands alone. Alternate: one per round.
+ratios() {
+	if [ "$mode" = concurrent ]; then
+		awk '{ r = $2 / $1 } NR % 2 { p = r; next } { printf "%.3f\n", sqrt(p * r) }
+			END { if (NR % 2) printf "%.3f\n", p }' /tmp/pairs
+	else
+		awk '{ printf "%.3f\n", $2 / $1 }' /tmp/pairs
+	fi
+}
+
 # bench <case> <goal> <linear dev> <linear offset> <remap dev> <remap offset> <size>:
 # every rw and queue depth; a row per workload goes to the output and to
 # /tmp/table.
@@ -106,7 +120,7 @@ bench() {
 			pairs "$3" "$4" "$5" "$6" "$7" "$rw" "$qd"
 			l=$(cut -d' ' -f1 /tmp/pairs | median)
 			r=$(cut -d' ' -f2 /tmp/pairs | median)
-			awk '{ printf "%.3f\n", $2 / $1 }' /tmp/pairs > /tmp/q
+			ratios > /tmp/q
 			q=$(median < /tmp/q)
 			[ -n "$q" ] || fail "$name $rw $qd: no ratio"
 			awk -v n="$name" -v rw="$rw" -v qd="$qd" -v l="$l" -v r="$r" -v q="$q" -v g="$goal" \
@@ -120,7 +134,7 @@ bench() {
 }
 
 header() {
-	echo "| case | workload | linear IOPS | dm-remap IOPS | ratio | goal | | per-round ratios |"
+	echo "| case | workload | linear IOPS | dm-remap IOPS | ratio | goal | | per-pair ratios |"
 	echo "|---|---|---|---|---|---|---|---|"
 }
 
