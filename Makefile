@@ -19,6 +19,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 CORE_SRC := $(wildcard core/*.c)
 CORE_HDR := $(wildcard core/*.h)
+# Userspace crc32c: ISA-L's crc32_iscsi (hardware-accelerated, like the kernel's).
+CORE_LIBS := -lisal
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
@@ -39,17 +41,17 @@ userspace: $(BUILD)/dmremap $(UNIT_BIN)
 
 $(BUILD)/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper
+	$(CC) $(USER_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper $(CORE_LIBS)
 
 # The copy the VM scenarios run, under the sanitizers.
 $(BUILD)/san/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper $(CORE_LIBS)
 
 # Unit tests link the core built with the sanitizers.
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lcmocka
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lcmocka $(CORE_LIBS)
 
 # O_DIRECT workloads with per-block verification, run in the guest (static:
 # nothing to resolve in the initramfs).
@@ -62,7 +64,7 @@ $(BUILD)/progs/dmr-blkio: tests/vm/progs/dmr-blkio.c
 REPLAY_HDR := tests/replay/log-writes.h
 $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog: $(BUILD)/san/%: tests/replay/%.c $(REPLAY_HDR) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC)
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 
 vm-tools: $(BUILD)/san/dmremap $(BUILD)/progs/dmr-blkio $(BUILD)/san/dmr-log-replay
 
@@ -85,16 +87,24 @@ clean:
 
 # Benchmarks: `make bench` prints figures against the goals (docs/performance.md);
 # `make bench-smoke` (in make check) only proves they run. `make bench-vm` below.
-$(BUILD)/bench/core-bench: bench/core-bench.c $(CORE_SRC) $(CORE_HDR)
+# activate-bench writes a sparse 4 GiB spare image (its metadata only) to
+# BENCH_IMAGE, on the disk the build is on.
+BENCH_IMAGE ?= $(BUILD)/bench/spare.img
+$(BUILD)/bench/core-bench $(BUILD)/bench/activate-bench: $(BUILD)/bench/%: bench/%.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -O2 -o $@ bench/core-bench.c $(CORE_SRC)
+	$(CC) $(USER_CFLAGS) -O2 -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 
-bench: $(BUILD)/bench/core-bench
+bench: $(BUILD)/bench/core-bench $(BUILD)/bench/activate-bench
 	$(BUILD)/bench/core-bench 1000000
+	$(BUILD)/bench/activate-bench $(BENCH_IMAGE) 1000000; rc=$$?; rm -f $(BENCH_IMAGE); exit $$rc
 
-bench-smoke: $(BUILD)/bench/core-bench
+bench-smoke: $(BUILD)/bench/core-bench $(BUILD)/bench/activate-bench
 	$(BUILD)/bench/core-bench 20000 > $(BUILD)/bench/smoke.log && echo "PASS bench/core-bench smoke" || \
 		{ cat $(BUILD)/bench/smoke.log; echo "FAIL bench/core-bench smoke"; }
+	$(BUILD)/bench/activate-bench $(BENCH_IMAGE) 20000 1 > $(BUILD)/bench/smoke-activate.log && \
+		echo "PASS bench/activate-bench smoke" || \
+		{ cat $(BUILD)/bench/smoke-activate.log; echo "FAIL bench/activate-bench smoke"; }
+	rm -f $(BENCH_IMAGE)
 
 # The I/O path against linear, activation and commit cost, in VMs (bench/vm/*.sh;
 # their smoke runs are VM scenarios of make check). BENCH_KERNELS="6.1" for one.
@@ -132,7 +142,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	clang $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(CORE_SRC)
+		-fno-sanitize-recover=all -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)

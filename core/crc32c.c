@@ -9,28 +9,21 @@ u32 dmr_crc32c_continue(u32 crc, const void *buf, size_t len)
 	return ~crc32c(~crc, buf, len);
 }
 #else
-static u32 crc_table[256];
-
-static void crc_table_init(void)
-{
-	for (u32 i = 0; i < 256; i++) {
-		u32 c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82F63B78U : c >> 1;
-		crc_table[i] = c;
-	}
-}
+#include <isa-l/crc.h>
 
 u32 dmr_crc32c_continue(u32 crc, const void *buf, size_t len)
 {
 	const u8 *p = buf;
 	u32 c = ~crc;
+	size_t n;
 
-	if (!crc_table[1])
-		crc_table_init();
-	while (len--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	/* ISA-L takes an int length, and a non-const buffer it only reads. */
+	while (len) {
+		n = min_t(size_t, len, 1U << 30);
+		c = crc32_iscsi((unsigned char *)p, (int)n, c);
+		p += n;
+		len -= n;
+	}
 	return ~c;
 }
 #endif

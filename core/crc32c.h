@@ -2,8 +2,9 @@
 /*
  * CRC-32C (Castagnoli) as used by iSCSI, ext4 and btrfs: reflected polynomial
  * 0x82F63B78, initial value ~0, final inversion. In the kernel it is the
- * kernel's own crc32c(); in userspace a table-driven equivalent. Both are
- * checked against the same published vectors (dmr_crc32c_selftest()).
+ * kernel's own crc32c(); in userspace ISA-L's crc32_iscsi(). Both use the
+ * CPU's crc32 instruction where there is one, and both are checked against
+ * the same published vectors (dmr_crc32c_selftest()).
  */
 #ifndef DMR_CORE_CRC32C_H
 #define DMR_CORE_CRC32C_H

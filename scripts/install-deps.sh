@@ -6,7 +6,7 @@ set -eu
 
 PKGS="gcc make libc6-dev pkg-config
 linux-headers-amd64 linux-headers-6.12-amd64
-libdevmapper-dev libcmocka-dev sparse clang libclang-rt-14-dev
+libdevmapper-dev libcmocka-dev libisal-dev sparse clang libclang-rt-14-dev
 qemu-system-x86 busybox-static dmsetup coreutils
 cpio xz-utils zstd kmod util-linux
 e2fsprogs xfsprogs btrfs-progs fio"

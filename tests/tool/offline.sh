@@ -32,7 +32,7 @@ fi
 # shellcheck disable=SC2086 # CC may carry words
 if ! ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$top/core" -O2 -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-o mkimage "$top/tests/tool/mkimage.c" "$top"/core/*.c; then
+	-o mkimage "$top/tests/tool/mkimage.c" "$top"/core/*.c -lisal; then
 	echo "FAIL tool/offline/mkimage: does not build"
 	exit 1
 fi
