@@ -78,6 +78,17 @@ bool dmr_alloc_is_reserved(const struct dmr_alloc *a, u32 block)
 	return false;
 }
 
+bool dmr_alloc_any_reserved(const struct dmr_alloc *a, u32 first, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < a->place.copies; i++)
+		if (first < a->place.start[i] + a->place.copy_blocks &&
+		    (u64)first + n > a->place.start[i])
+			return true;
+	return false;
+}
+
 enum dmr_block_state dmr_alloc_state(const struct dmr_alloc *a, u32 block)
 {
 	if (!test_bit64(a->taken, block))

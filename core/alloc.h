@@ -48,6 +48,8 @@ static inline u32 dmr_alloc_free(const struct dmr_alloc *a)
 
 enum dmr_block_state dmr_alloc_state(const struct dmr_alloc *a, u32 block);
 bool dmr_alloc_is_reserved(const struct dmr_alloc *a, u32 block);
+/* Whether any of blocks first .. first + n - 1 lies in a metadata copy. */
+bool dmr_alloc_any_reserved(const struct dmr_alloc *a, u32 first, u32 n);
 
 /* Hand out a free block: 0 and *block, or -ENOSPC (no spare space). */
 int dmr_alloc_get(struct dmr_alloc *a, u32 *block);

@@ -57,22 +57,23 @@ typedef uint64_t u64;
 #define dmr_printf(a, b) __attribute__((format(printf, a, b)))
 #define dmr_popcount64(x) __builtin_popcountll(x)
 #define dmr_prefetch(p) __builtin_prefetch(p)
-#define DMR_HUGE_PAGE (2UL << 20)
+#define DMR_HUGE_PAGE ((uintptr_t)2 << 20)
 /*
  * The kernel's kvmalloc maps an allocation of 2 MiB or more with huge pages
- * (VM_ALLOW_HUGE_VMAP, x86-64): ask for transparent huge pages for those, so
- * that a lookup in a large index costs here the TLB misses it costs there.
+ * (VM_ALLOW_HUGE_VMAP, x86-64): ask for transparent huge pages for the whole
+ * 2 MiB pages inside such an allocation, before calloc's memory is first
+ * touched, so that a lookup in a large index costs here the TLB misses it
+ * costs there.
  */
 static inline void *dmr_zalloc(size_t size)
 {
-	void *p;
+	void *p = calloc(1, size);
+	uintptr_t from = ((uintptr_t)p + DMR_HUGE_PAGE - 1) & ~(DMR_HUGE_PAGE - 1);
+	uintptr_t to = ((uintptr_t)p + size) & ~(DMR_HUGE_PAGE - 1);
 
-	if (size < DMR_HUGE_PAGE)
-		return calloc(1, size);
-	if (posix_memalign(&p, DMR_HUGE_PAGE, size))
-		return NULL;
-	madvise(p, size, MADV_HUGEPAGE);	/* only a hint: 4 KiB pages if refused */
-	return memset(p, 0, size);
+	if (p && to > from)
+		madvise((void *)from, to - from, MADV_HUGEPAGE);	/* a hint only */
+	return p;
 }
 #define dmr_zalloc_large(size) dmr_zalloc(size)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -178,93 +178,127 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 	return n;
 }
 
-#define RADIX_BITS 11
-#define RADIX (1U << RADIX_BITS)
+/* Digits of at most 13 bits: a pass's counters (32 KiB) and the lines it writes to stay in L2. */
+#define RADIX_MAX_BITS 13
+
+struct radix {
+	u32 passes, bits;
+	u32 *pos;		/* passes x 2^bits: where the next entry of a digit goes */
+};
+
+static u32 digit(const struct radix *rx, u32 pass, u64 key)
+{
+	return (u32)(key >> (pass * rx->bits)) & ((1U << rx->bits) - 1);
+}
+
+/* Entry i of a pass's output: a temporary array, or the index for the last pass. */
+static void put(struct dmr_index *ix, struct dmr_index_entry *to, u32 i,
+		const struct dmr_index_entry *e)
+{
+	if (to)
+		to[i] = *e;
+	else
+		dmr_index_set(ix, i, e);
+}
 
 /*
- * LSD radix sort by main block, 11 bits per pass, from a into b and back:
- * a few sequential passes over the entries, where a comparison sort of 1M
- * entries cost a second in cache misses. Passes stop at the highest key bit;
- * a pass in which every key has the same digit is skipped. Stable, so the
- * result is the sorted entries, in a or b (returned).
+ * The slots, sorted by main block into the index: an LSD radix sort whose
+ * first pass reads the slot array and whose last pass writes the index, so
+ * that a sort in one or two passes (keys below 2^26) needs no or one
+ * temporary array, three or more passes two. Each pass reads its source in
+ * order and is stable.
  */
-static struct dmr_index_entry *radix_sort(struct dmr_index_entry *a, struct dmr_index_entry *b,
-					  u32 n, u64 max, u32 *pos)
+static void radix_sort(const u64 *slots, u32 nr_blocks, struct dmr_index *ix,
+		       struct dmr_index_entry *tmp, const struct radix *rx)
 {
-	struct dmr_index_entry *t;
-	u32 shift, i, sum, c;
+	u32 count = ix->count, p, b, i, *pos;
+	struct dmr_index_entry e, *from = NULL, *to;
 
-	for (shift = 0; shift < 64 && (max >> shift); shift += RADIX_BITS) {
-		memset(pos, 0, RADIX * sizeof(*pos));
-		for (i = 0; i < n; i++)
-			pos[(a[i].main_block >> shift) & (RADIX - 1)]++;
-		if (pos[(a[0].main_block >> shift) & (RADIX - 1)] == n)
-			continue;
-		for (sum = 0, i = 0; i < RADIX; i++) {
-			c = pos[i];
-			pos[i] = sum;
-			sum += c;
+	for (p = 0; p < rx->passes; p++) {
+		pos = rx->pos + ((size_t)p << rx->bits);
+		to = p + 1 == rx->passes ? NULL : tmp + (size_t)(p % 2) * count;
+		if (!p) {
+			for (b = 0; b < nr_blocks; b++) {
+				e.state = dmr_slot_state(slots[b]);
+				if (e.state != DMR_SLOT_REMAPPED && e.state != DMR_SLOT_PENDING)
+					continue;
+				e.main_block = dmr_slot_main(slots[b]);
+				e.spare_block = b;
+				put(ix, to, pos[digit(rx, p, e.main_block)]++, &e);
+			}
+		} else {
+			for (i = 0; i < count; i++)
+				put(ix, to, pos[digit(rx, p, from[i].main_block)]++, &from[i]);
 		}
-		for (i = 0; i < n; i++)
-			b[pos[(a[i].main_block >> shift) & (RADIX - 1)]++] = a[i];
-		t = a;
-		a = b;
-		b = t;
+		from = to;
 	}
-	return a;
 }
 
 int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 		    struct dmr_index **out, u64 *dup)
 {
-	struct dmr_index_entry *tmp, *e;
-	struct dmr_index *ix;
-	u64 max = 0;
-	u32 b, i = 0, state;
+	struct dmr_index_entry *tmp = NULL;
+	struct dmr_index *ix = NULL;
+	struct radix rx = { .pos = NULL };
+	u32 b, i, p, n = 0, key_bits, sum, c, *pos, state;
+	u64 max = 0, key;
 	int r = 0;
 
-	/* Two arrays of entries for the sort, then its digit positions. */
-	tmp = dmr_zalloc(2 * (size_t)count * sizeof(*tmp) + RADIX * sizeof(u32));
+	for (b = 0; b < nr_blocks; b++) {
+		state = dmr_slot_state(slots[b]);
+		if (state == DMR_SLOT_REMAPPED || state == DMR_SLOT_PENDING) {
+			max |= dmr_slot_main(slots[b]);
+			n++;
+		}
+	}
+	/* The caller's count disagrees with the slots: treat as corruption. */
+	if (n != count) {
+		*dup = ~0ULL;
+		return -EINVAL;
+	}
+	for (key_bits = 1; key_bits < 64 && (max >> key_bits); key_bits++)
+		;
+	rx.passes = (key_bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+	rx.bits = (key_bits + rx.passes - 1) / rx.passes;
 	ix = dmr_index_alloc(count);
-	if (!tmp || !ix) {
+	rx.pos = dmr_zalloc(((size_t)rx.passes << rx.bits) * sizeof(u32));
+	if (rx.passes > 1)
+		tmp = dmr_zalloc_large((rx.passes > 2 ? 2 : 1) * (size_t)count * sizeof(*tmp));
+	if (!ix || !rx.pos || (rx.passes > 1 && count && !tmp)) {
 		r = -ENOMEM;
 		goto out;
 	}
+	/* Every pass's counts in one read of the slots, then where each digit starts. */
 	for (b = 0; b < nr_blocks; b++) {
 		state = dmr_slot_state(slots[b]);
 		if (state != DMR_SLOT_REMAPPED && state != DMR_SLOT_PENDING)
 			continue;
-		if (i == count)
-			goto bad_count;
-		tmp[i].main_block = dmr_slot_main(slots[b]);
-		tmp[i].spare_block = b;
-		tmp[i].state = state;
-		max |= tmp[i].main_block;
-		i++;
+		key = dmr_slot_main(slots[b]);
+		for (p = 0; p < rx.passes; p++)
+			rx.pos[((size_t)p << rx.bits) + digit(&rx, p, key)]++;
 	}
-	if (i != count)
-		goto bad_count;
-	e = count ? radix_sort(tmp, tmp + count, count, max, (u32 *)(tmp + 2 * (size_t)count)) :
-		    tmp;
-	for (i = 0; i < count; i++) {
-		if (i && e[i].main_block == e[i - 1].main_block) {
-			*dup = e[i].main_block;
+	for (p = 0; p < rx.passes; p++) {
+		pos = rx.pos + ((size_t)p << rx.bits);
+		for (sum = 0, i = 0; i < 1U << rx.bits; i++) {
+			c = pos[i];
+			pos[i] = sum;
+			sum += c;
+		}
+	}
+	radix_sort(slots, nr_blocks, ix, tmp, &rx);
+	for (i = 1; i < count; i++) {
+		if (dmr_index_main(ix, i) == dmr_index_main(ix, i - 1)) {
+			*dup = dmr_index_main(ix, i);
 			r = -EINVAL;
 			goto out;
 		}
-		dmr_index_set(ix, i, &e[i]);
 	}
 	dmr_index_seal(ix);
 	*out = ix;
 	ix = NULL;
-	goto out;
-
-bad_count:
-	/* The caller's count disagrees with the slots: treat as corruption. */
-	*dup = ~0ULL;
-	r = -EINVAL;
 out:
 	dmr_free(tmp);
+	dmr_free(rx.pos);
 	dmr_index_free(ix);
 	return r;
 }

@@ -305,6 +305,8 @@ static int check_page(const struct dmr_meta *m, u32 index, const void *page,
 {
 	const struct dmr_disk_slot_page *d = page;
 	u32 i, crc, state, first = index * DMR_SLOTS_PER_PAGE;
+	/* Most pages describe no block of a metadata copy: ask once per page. */
+	bool reserved = dmr_alloc_any_reserved(&m->alloc, first, DMR_SLOTS_PER_PAGE);
 	u64 slot, main_block;
 
 	if (le32_to_cpu(d->magic) != DMR_SLOT_MAGIC) {
@@ -345,7 +347,7 @@ static int check_page(const struct dmr_meta *m, u32 index, const void *page,
 				 first + i, (unsigned long long)slot);
 			return -EINVAL;
 		}
-		if (state != DMR_SLOT_FREE && dmr_alloc_is_reserved(&m->alloc, first + i)) {
+		if (state != DMR_SLOT_FREE && reserved && dmr_alloc_is_reserved(&m->alloc, first + i)) {
 			snprintf(err, errlen, "spare block %u: inside a metadata copy but in use",
 				 first + i);
 			return -EINVAL;
@@ -384,16 +386,17 @@ int dmr_meta_compare_page(const struct dmr_meta *m, u32 index, const void *page,
 {
 	const struct dmr_disk_slot_page *d = page;
 	u32 i, first = index * DMR_SLOTS_PER_PAGE;
-	u64 slot, want;
+	u32 n = min_t(u32, DMR_SLOTS_PER_PAGE, m->nr_blocks - first);
+	u64 slot, diff = 0;
 
 	if (le32_to_cpu(d->magic) == DMR_SLOT_MAGIC && le32_to_cpu(d->crc) == m->page_crc[index] &&
 	    le32_to_cpu(d->index) == index && !d->reserved) {
-		for (i = 0; i < DMR_SLOTS_PER_PAGE; i++) {
-			want = first + i < m->nr_blocks ? m->slots[first + i] : 0;
-			if (le64_to_cpu(d->slot[i]) != want)
-				break;
-		}
-		if (i == DMR_SLOTS_PER_PAGE)
+		/* No early exit: the compiler can vectorise it. */
+		for (i = 0; i < n; i++)
+			diff |= le64_to_cpu(d->slot[i]) ^ m->slots[first + i];
+		for (; i < DMR_SLOTS_PER_PAGE; i++)
+			diff |= le64_to_cpu(d->slot[i]);
+		if (!diff)
 			return 0;
 	}
 	if (check_page(m, index, page, err, errlen))

@@ -80,6 +80,16 @@ static void assert_states(const struct dmr_alloc *a, const struct model *md)
 			fail_msg("block %u: state %d, model %d", b, dmr_alloc_state(a, b), md->st[b]);
 		assert_int_equal(dmr_alloc_is_reserved(a, b), md->init[b] == DMR_BLOCK_RESERVED);
 	}
+	/* Windows of every size class, the last ones past the end. */
+	for (u32 n = 1; n <= 1000; n = n * 3 + 1) {
+		for (u32 first = 0; first < md->n; first += 1 + n / 2) {
+			bool want = false;
+
+			for (u32 b = first; b < md->n && b - first < n; b++)
+				want |= md->init[b] == DMR_BLOCK_RESERVED;
+			assert_int_equal(dmr_alloc_any_reserved(a, first, n), want);
+		}
+	}
 	assert_counters(a, md);
 }
 

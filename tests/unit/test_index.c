@@ -194,8 +194,11 @@ static void test_empty(void **state)
 	dmr_index_free(ix);
 }
 
-/* Slots for nr blocks: about a third mapped, some bad, main blocks distinct. */
-static u32 random_slots(u64 *slots, u32 nr, u64 range, struct ref *r)
+/*
+ * Slots for nr blocks: about a third mapped, some bad, main blocks distinct:
+ * m * mult (+ m % 3 when mult > 1) for distinct m below range.
+ */
+static u32 random_slots(u64 *slots, u32 nr, u64 range, u64 mult, struct ref *r)
 {
 	u8 *used = calloc(range, 1);
 	u32 mapped = 0;
@@ -210,10 +213,11 @@ static u32 random_slots(u64 *slots, u32 nr, u64 range, struct ref *r)
 		if (k == 5) {
 			slots[b] = dmr_slot_make(DMR_SLOT_BAD, 0);
 		} else if (k < 2 && !used[m]) {
-			struct dmr_index_entry e = { m, b, k ? DMR_SLOT_PENDING : DMR_SLOT_REMAPPED };
+			struct dmr_index_entry e = { m * mult + (mult > 1 ? m % 3 : 0), b,
+						     k ? DMR_SLOT_PENDING : DMR_SLOT_REMAPPED };
 
 			used[m] = 1;
-			slots[b] = dmr_slot_make(e.state, m);
+			slots[b] = dmr_slot_make(e.state, e.main_block);
 			ref_update(r, &e, false);
 			mapped++;
 		}
@@ -234,8 +238,10 @@ static void test_build(void **state)
 	for (u32 round = 0; round < 200; round++) {
 		u32 nr = 1 + rnd() % MAX_REF, mapped, a, b;
 		u64 range = 1 + rnd() % (round % 2 ? 1000000 : 2 * nr);
+		/* Every third round, keys up to the largest main block: 5 sort passes. */
+		u64 mult = round % 3 == 2 ? DMR_SLOT_MAIN_MASK / range : 1;
 
-		mapped = random_slots(slots, nr, range, &r);
+		mapped = random_slots(slots, nr, range, mult, &r);
 		ix = NULL;
 		assert_int_equal(dmr_index_build(slots, nr, mapped, &ix, &dup), 0);
 		assert_same(ix, &r);
