@@ -181,19 +181,16 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 /* Digits of at most 13 bits: a pass's counters (32 KiB) and the lines it writes to stay in L2. */
 #define RADIX_MAX_BITS 13
 
-struct radix {
-	u32 passes, bits;
-	u32 *pos;		/* passes x 2^bits: where the next entry of a digit goes */
-};
-
-static u32 digit(const struct radix *rx, u32 pass, u64 key)
+static bool mapped(u64 slot)
 {
-	return (u32)(key >> (pass * rx->bits)) & ((1U << rx->bits) - 1);
+	u32 state = dmr_slot_state(slot);
+
+	return state == DMR_SLOT_REMAPPED || state == DMR_SLOT_PENDING;
 }
 
-/* Entry i of a pass's output: a temporary array, or the index for the last pass. */
-static void put(struct dmr_index *ix, struct dmr_index_entry *to, u32 i,
-		const struct dmr_index_entry *e)
+/* Entry i of a pass's output: a temporary array (to), or the index for the last pass. */
+static inline void put(struct dmr_index *ix, struct dmr_index_entry *to, u32 i,
+		       const struct dmr_index_entry *e)
 {
 	if (to)
 		to[i] = *e;
@@ -201,53 +198,16 @@ static void put(struct dmr_index *ix, struct dmr_index_entry *to, u32 i,
 		dmr_index_set(ix, i, e);
 }
 
-/*
- * The slots, sorted by main block into the index: an LSD radix sort whose
- * first pass reads the slot array and whose last pass writes the index, so
- * that a sort in one or two passes (keys below 2^26) needs no or one
- * temporary array, three or more passes two. Each pass reads its source in
- * order and is stable.
- */
-static void radix_sort(const u64 *slots, u32 nr_blocks, struct dmr_index *ix,
-		       struct dmr_index_entry *tmp, const struct radix *rx)
+int dmr_index_build_begin(struct dmr_index_builder *b, const u64 *slots, u32 nr_blocks,
+			  u32 count, u64 *dup)
 {
-	u32 count = ix->count, p, b, i, *pos;
-	struct dmr_index_entry e, *from = NULL, *to;
+	u32 i, n = 0, key_bits;
+	u64 max = 0;
 
-	for (p = 0; p < rx->passes; p++) {
-		pos = rx->pos + ((size_t)p << rx->bits);
-		to = p + 1 == rx->passes ? NULL : tmp + (size_t)(p % 2) * count;
-		if (!p) {
-			for (b = 0; b < nr_blocks; b++) {
-				e.state = dmr_slot_state(slots[b]);
-				if (e.state != DMR_SLOT_REMAPPED && e.state != DMR_SLOT_PENDING)
-					continue;
-				e.main_block = dmr_slot_main(slots[b]);
-				e.spare_block = b;
-				put(ix, to, pos[digit(rx, p, e.main_block)]++, &e);
-			}
-		} else {
-			for (i = 0; i < count; i++)
-				put(ix, to, pos[digit(rx, p, from[i].main_block)]++, &from[i]);
-		}
-		from = to;
-	}
-}
-
-int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
-		    struct dmr_index **out, u64 *dup)
-{
-	struct dmr_index_entry *tmp = NULL;
-	struct dmr_index *ix = NULL;
-	struct radix rx = { .pos = NULL };
-	u32 b, i, p, n = 0, key_bits, sum, c, *pos, state;
-	u64 max = 0, key;
-	int r = 0;
-
-	for (b = 0; b < nr_blocks; b++) {
-		state = dmr_slot_state(slots[b]);
-		if (state == DMR_SLOT_REMAPPED || state == DMR_SLOT_PENDING) {
-			max |= dmr_slot_main(slots[b]);
+	memset(b, 0, sizeof(*b));
+	for (i = 0; i < nr_blocks; i++) {
+		if (mapped(slots[i])) {
+			max |= dmr_slot_main(slots[i]);
 			n++;
 		}
 	}
@@ -258,47 +218,126 @@ int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 	}
 	for (key_bits = 1; key_bits < 64 && (max >> key_bits); key_bits++)
 		;
-	rx.passes = (key_bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
-	rx.bits = (key_bits + rx.passes - 1) / rx.passes;
-	ix = dmr_index_alloc(count);
-	rx.pos = dmr_zalloc(((size_t)rx.passes << rx.bits) * sizeof(u32));
-	if (rx.passes > 1)
-		tmp = dmr_zalloc_large((rx.passes > 2 ? 2 : 1) * (size_t)count * sizeof(*tmp));
-	if (!ix || !rx.pos || (rx.passes > 1 && count && !tmp)) {
-		r = -ENOMEM;
-		goto out;
+	b->slots = slots;
+	b->nr_blocks = nr_blocks;
+	b->passes = (key_bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+	b->bits = (key_bits + b->passes - 1) / b->passes;
+	b->ix = dmr_index_alloc(count);
+	b->pos = dmr_zalloc(((size_t)b->passes << b->bits) * sizeof(u32));
+	if (b->passes > 1 && count)
+		b->tmp = dmr_zalloc_large((b->passes > 2 ? 2 : 1) * (size_t)count * sizeof(*b->tmp));
+	if (!b->ix || !b->pos || (b->passes > 1 && count && !b->tmp)) {
+		dmr_index_build_abort(b);
+		return -ENOMEM;
 	}
-	/* Every pass's counts in one read of the slots, then where each digit starts. */
-	for (b = 0; b < nr_blocks; b++) {
-		state = dmr_slot_state(slots[b]);
-		if (state != DMR_SLOT_REMAPPED && state != DMR_SLOT_PENDING)
-			continue;
-		key = dmr_slot_main(slots[b]);
-		for (p = 0; p < rx.passes; p++)
-			rx.pos[((size_t)p << rx.bits) + digit(&rx, p, key)]++;
-	}
-	for (p = 0; p < rx.passes; p++) {
-		pos = rx.pos + ((size_t)p << rx.bits);
-		for (sum = 0, i = 0; i < 1U << rx.bits; i++) {
-			c = pos[i];
-			pos[i] = sum;
-			sum += c;
+	return 0;
+}
+
+/*
+ * An LSD radix sort by main block whose first pass reads the slot array and
+ * whose last pass writes the index: keys below 2^26 need one temporary
+ * array, larger ones two. Phase 0 counts every pass's digits in one read of
+ * the slots; phase 1 + p is pass p, stable, reading its source in order.
+ */
+bool dmr_index_build_step(struct dmr_index_builder *b, u32 budget)
+{
+	/* Locals: stores through pos could alias the builder's u32 fields. */
+	const u32 count = b->ix->count, shift_bits = b->bits, mask = (1U << b->bits) - 1;
+	const u32 passes = b->passes;
+	u32 *const counts = b->pos;
+	struct dmr_index *const ix = b->ix;
+	const u64 *slots = b->slots;
+	u32 p, i, c, sum, at, end, *pos;
+	struct dmr_index_entry e, *to;
+	const struct dmr_index_entry *from;
+	u64 key;
+
+	while (budget && b->phase <= b->passes) {
+		at = b->at;
+		p = b->phase ? b->phase - 1 : 0;
+		pos = counts + ((size_t)p << shift_bits);
+		/* The last pass writes the index, the others the temporary arrays in turn. */
+		to = p + 1 < passes ? b->tmp + (size_t)(p % 2) * count : NULL;
+		if (!b->phase) {
+			end = at + min_t(u32, budget, b->nr_blocks - at);
+			for (i = at; i < end; i++) {
+				if (!mapped(slots[i]))
+					continue;
+				key = dmr_slot_main(slots[i]);
+				for (p = 0; p < passes; p++)
+					counts[((size_t)p << shift_bits) + ((key >> (p * shift_bits)) & mask)]++;
+			}
+		} else if (b->phase == 1) {
+			end = at + min_t(u32, budget, b->nr_blocks - at);
+			for (i = at; i < end; i++) {
+				if (!mapped(slots[i]))
+					continue;
+				e.main_block = dmr_slot_main(slots[i]);
+				e.spare_block = i;
+				e.state = dmr_slot_state(slots[i]);
+				put(ix, to, pos[e.main_block & mask]++, &e);
+			}
+		} else {
+			from = b->tmp + (size_t)((p - 1) % 2) * count;
+			end = at + min_t(u32, budget, count - at);
+			for (i = at; i < end; i++)
+				put(ix, to, pos[(from[i].main_block >> (p * shift_bits)) & mask]++, &from[i]);
 		}
+		budget -= end - at;
+		b->at = end;
+		if (end < (b->phase < 2 ? b->nr_blocks : count))
+			continue;
+		if (!b->phase) {
+			/* Counts to the place where each digit starts. */
+			for (p = 0; p < passes; p++) {
+				pos = counts + ((size_t)p << shift_bits);
+				for (sum = 0, i = 0; i <= mask; i++) {
+					c = pos[i];
+					pos[i] = sum;
+					sum += c;
+				}
+			}
+		}
+		b->phase++;
+		b->at = 0;
 	}
-	radix_sort(slots, nr_blocks, ix, tmp, &rx);
-	for (i = 1; i < count; i++) {
+	return b->phase <= b->passes;
+}
+
+int dmr_index_build_end(struct dmr_index_builder *b, struct dmr_index **out, u64 *dup)
+{
+	struct dmr_index *ix = b->ix;
+	u32 i;
+
+	while (dmr_index_build_step(b, U32_MAX))
+		;
+	for (i = 1; i < ix->count; i++) {
 		if (dmr_index_main(ix, i) == dmr_index_main(ix, i - 1)) {
 			*dup = dmr_index_main(ix, i);
-			r = -EINVAL;
-			goto out;
+			dmr_index_build_abort(b);
+			return -EINVAL;
 		}
 	}
 	dmr_index_seal(ix);
+	b->ix = NULL;
+	dmr_index_build_abort(b);
 	*out = ix;
-	ix = NULL;
-out:
-	dmr_free(tmp);
-	dmr_free(rx.pos);
-	dmr_index_free(ix);
-	return r;
+	return 0;
+}
+
+void dmr_index_build_abort(struct dmr_index_builder *b)
+{
+	dmr_free(b->tmp);
+	dmr_free(b->pos);
+	dmr_index_free(b->ix);
+	memset(b, 0, sizeof(*b));
+}
+
+int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
+		    struct dmr_index **out, u64 *dup)
+{
+	struct dmr_index_builder b;
+	int r = dmr_index_build_begin(&b, slots, nr_blocks, count, dup);
+
+	return r ? r : dmr_index_build_end(&b, out, dup);
 }

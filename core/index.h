@@ -120,10 +120,33 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 
 /*
  * Build from a slot array (REMAPPED and PENDING slots). Fails with -EINVAL
- * and *dup set to the main block when two slots name the same main block,
- * -ENOMEM when out of memory.
+ * and *dup set to the main block when two slots name the same main block
+ * (~0 when count is not the number of such slots), -ENOMEM when out of
+ * memory.
  */
 int dmr_index_build(const u64 *slots, u32 nr_blocks, u32 count,
 		    struct dmr_index **out, u64 *dup);
+
+/*
+ * The same in steps, so that activation can sort while it waits for reads:
+ * begin (the count check and the allocations), then steps of at most budget
+ * entries each (true while work remains), then end, which does what is left
+ * and checks for duplicates; or abort. The slots must not change meanwhile.
+ */
+struct dmr_index_builder {
+	const u64 *slots;
+	u32 nr_blocks;
+	u32 passes, bits;	/* of the radix sort */
+	u32 phase, at;		/* where the next step resumes */
+	u32 *pos;		/* passes x 2^bits digit counts, then positions */
+	struct dmr_index_entry *tmp;
+	struct dmr_index *ix;
+};
+
+int dmr_index_build_begin(struct dmr_index_builder *b, const u64 *slots, u32 nr_blocks,
+			  u32 count, u64 *dup);
+bool dmr_index_build_step(struct dmr_index_builder *b, u32 budget);
+int dmr_index_build_end(struct dmr_index_builder *b, struct dmr_index **out, u64 *dup);
+void dmr_index_build_abort(struct dmr_index_builder *b);
 
 #endif /* DMR_CORE_INDEX_H */

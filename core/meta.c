@@ -415,8 +415,8 @@ int dmr_meta_compare_page(const struct dmr_meta *m, u32 index, const void *page,
 	return -EINVAL;
 }
 
-int dmr_meta_load_finish(struct dmr_meta *m, const struct dmr_sb_info *sb,
-			 struct dmr_index **ix, char *err, size_t errlen)
+int dmr_meta_load_check(struct dmr_meta *m, const struct dmr_sb_info *sb,
+			struct dmr_index_builder *bld, char *err, size_t errlen)
 {
 	u32 b, crc = dmr_meta_pages_crc(m);
 	u64 dup = 0;
@@ -452,21 +452,39 @@ int dmr_meta_load_finish(struct dmr_meta *m, const struct dmr_sb_info *sb,
 			 sb->nr_remapped, sb->nr_pending, sb->nr_bad);
 		return -EINVAL;
 	}
-	r = dmr_index_build(m->slots, m->nr_blocks, m->nr_remapped + m->nr_pending, ix, &dup);
-	if (r == -EINVAL) {
-		snprintf(err, errlen, "main block %llu is mapped to two spare blocks",
-			 (unsigned long long)dup);
-		return r;
-	}
+	r = dmr_index_build_begin(bld, m->slots, m->nr_blocks, m->nr_remapped + m->nr_pending, &dup);
 	if (r) {
-		snprintf(err, errlen, "cannot allocate the lookup index");
+		snprintf(err, errlen, "cannot build the lookup index: error %d", r);
 		return r;
 	}
 	m->generation = sb->generation;
 	m->compat_ro = sb->compat_ro;
 	m->compat = sb->compat;
+	return 0;
+}
+
+int dmr_meta_load_end(struct dmr_meta *m, struct dmr_index_builder *bld,
+		      struct dmr_index **ix, char *err, size_t errlen)
+{
+	u64 dup = 0;
+	int r = dmr_index_build_end(bld, ix, &dup);
+
+	if (r) {
+		snprintf(err, errlen, "main block %llu is mapped to two spare blocks",
+			 (unsigned long long)dup);
+		return r;
+	}
 	dmr_meta_clean(m);
 	return 0;
+}
+
+int dmr_meta_load_finish(struct dmr_meta *m, const struct dmr_sb_info *sb,
+			 struct dmr_index **ix, char *err, size_t errlen)
+{
+	struct dmr_index_builder bld;
+	int r = dmr_meta_load_check(m, sb, &bld, err, errlen);
+
+	return r ? r : dmr_meta_load_end(m, &bld, ix, err, errlen);
 }
 
 int dmr_meta_add(struct dmr_meta *m, u64 main_block, u32 state, u32 *spare)

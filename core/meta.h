@@ -104,6 +104,16 @@ int dmr_meta_load_page(struct dmr_meta *m, u32 index, const void *page,
  */
 int dmr_meta_load_finish(struct dmr_meta *m, const struct dmr_sb_info *sb,
 			 struct dmr_index **ix, char *err, size_t errlen);
+/*
+ * The same in two halves, so that the index can be built in steps between
+ * them (dmr_index_build_step on bld): check takes the superblock's
+ * generation and begins the build, end completes it (-EINVAL on a main
+ * block mapped twice). After a failed end, reset before loading again.
+ */
+int dmr_meta_load_check(struct dmr_meta *m, const struct dmr_sb_info *sb,
+			struct dmr_index_builder *bld, char *err, size_t errlen);
+int dmr_meta_load_end(struct dmr_meta *m, struct dmr_index_builder *bld,
+		      struct dmr_index **ix, char *err, size_t errlen);
 /* Compare a page on disk with memory: 0 if it validates and matches. */
 int dmr_meta_compare_page(const struct dmr_meta *m, u32 index, const void *page,
 			  char *err, size_t errlen);

@@ -23,50 +23,120 @@ static u8 *scratch_page(const struct dmr_io *io, u32 i)
 	return (u8 *)io->buf + (size_t)i * DMR_META_PAGE_SIZE;
 }
 
-/* Read the slot pages of copy c into m (validating each). */
-/* Slot pages p.. of copy c into the buffer, as many as fit: *n of them. */
-static int read_slot_pages(const struct dmr_meta *m, const struct dmr_io *io, u32 c, u32 p,
-			   u32 *n, struct dmr_copy_info *info)
+static bool io_async(const struct dmr_io *io)
 {
-	int r;
+	return io->read_start && io->read_wait && io->buf_pages >= 2;
+}
 
-	*n = min_t(u32, io->buf_pages, m->nr_pages - p);
-	r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
-		     (size_t)*n * DMR_META_PAGE_SIZE);
+/* Index entries sorted per step while a read is in flight: well under a read. */
+#define BUILD_STEP 4096
+
+/*
+ * Slot pages of copy c, a run of pages at a time, to fn(arg, page number,
+ * page). With io that can start reads, the halves of the buffer take turns:
+ * the next run is read while fn checks this one, and bld (if not NULL) is
+ * built a step at a time while a read is in flight. On a read error info
+ * says where; fn's error is returned as it is. No read is left in flight.
+ */
+static int each_slot_page(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
+			  int (*fn)(void *arg, u32 p, const void *page), void *arg,
+			  struct dmr_index_builder *bld, struct dmr_copy_info *info)
+{
+	bool async = io_async(io), ahead = false, more = false;
+	u32 run = async ? io->buf_pages / 2 : io->buf_pages;
+	u32 p = 0, n, i, half = 0, at = 0;
+	int r = 0, start_r = 0;
+
+	if (async && m->nr_pages) {
+		r = io->read_start(io->ctx, dmr_copy_page_sector(m, c, 1), io->buf,
+				   (size_t)min_t(u32, run, m->nr_pages) * DMR_META_PAGE_SIZE);
+		ahead = !r;
+	}
+	while (!r && p < m->nr_pages) {
+		n = min_t(u32, run, m->nr_pages - p);
+		at = p;
+		if (async) {
+			/* The next run into the other half, then wait for this one. */
+			more = p + n < m->nr_pages;
+			if (more)
+				start_r = io->read_start(io->ctx, dmr_copy_page_sector(m, c, 1 + p + n),
+							 scratch_page(io, half ? 0 : run),
+							 (size_t)min_t(u32, run, m->nr_pages - p - n) *
+							 DMR_META_PAGE_SIZE);
+			if (bld && io->read_busy)
+				while (io->read_busy(io->ctx) && dmr_index_build_step(bld, BUILD_STEP))
+					;
+			r = io->read_wait(io->ctx);
+			ahead = more && !start_r;
+		} else {
+			r = io->read(io->ctx, dmr_copy_page_sector(m, c, 1 + p), io->buf,
+				     (size_t)n * DMR_META_PAGE_SIZE);
+		}
+		if (r)
+			break;
+		for (i = 0; i < n; i++) {
+			r = fn(arg, p + i, scratch_page(io, (half ? run : 0) + i));
+			if (r)
+				goto out;
+		}
+		p += n;
+		half ^= async;
+		if (start_r) {
+			r = start_r;
+			at = p;
+		}
+	}
 	if (r) {
 		info->state = DMR_COPY_IOERR;
-		snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, p);
+		snprintf(info->why, sizeof(info->why), "read error %d at slot page %u", r, at);
 	}
+out:
+	if (ahead)
+		io->read_wait(io->ctx);
 	return r;
 }
 
-static int load_pages(struct dmr_meta *m, const struct dmr_io *io, u32 c,
-		      struct dmr_copy_info *info)
-{
-	u32 p, i, n;
-	int r;
+struct page_check {
+	struct dmr_meta *m;
+	struct dmr_copy_info *info;
+};
 
-	for (p = 0; p < m->nr_pages; p += n) {
-		r = read_slot_pages(m, io, c, p, &n, info);
-		if (r)
-			return r;
-		for (i = 0; i < n; i++) {
-			if (dmr_meta_load_page(m, p + i, scratch_page(io, i), info->why,
-					       sizeof(info->why))) {
-				info->state = DMR_COPY_BAD;
-				return -EINVAL;
-			}
-		}
+static int load_one(void *arg, u32 p, const void *page)
+{
+	struct page_check *pc = arg;
+
+	if (dmr_meta_load_page(pc->m, p, page, pc->info->why, sizeof(pc->info->why))) {
+		pc->info->state = DMR_COPY_BAD;
+		return -EINVAL;
 	}
 	return 0;
 }
 
-void dmr_store_verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
-			   struct dmr_copy_info *info)
+/* Read the slot pages of copy c into m (validating each). */
+static int load_pages(struct dmr_meta *m, const struct dmr_io *io, u32 c,
+		      struct dmr_copy_info *info)
 {
+	struct page_check pc = { m, info };
+
+	return each_slot_page(m, io, c, load_one, &pc, NULL, info);
+}
+
+static int compare_one(void *arg, u32 p, const void *page)
+{
+	struct page_check *pc = arg;
+
+	return dmr_meta_compare_page(pc->m, p, page, pc->info->why, sizeof(pc->info->why)) ?
+	       -EINVAL : 0;
+}
+
+/* dmr_store_verify_copy, building bld (if not NULL) while reads are in flight. */
+static void verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
+			struct dmr_copy_info *info, struct dmr_index_builder *bld)
+{
+	/* compare_one only reads m. */
+	struct page_check pc = { (struct dmr_meta *)m, info };
 	struct dmr_sb_info sb;
 	enum dmr_sb_verdict v;
-	u32 p, i, n;
 	int r;
 
 	memset(info, 0, sizeof(*info));
@@ -103,16 +173,16 @@ void dmr_store_verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u3
 			 (unsigned long long)sb.generation, (unsigned long long)m->generation);
 		return;
 	}
-	for (p = 0; p < m->nr_pages; p += n) {
-		if (read_slot_pages(m, io, c, p, &n, info))
-			return;
-		for (i = 0; i < n; i++)
-			if (dmr_meta_compare_page(m, p + i, scratch_page(io, i), info->why,
-						  sizeof(info->why)))
-				return;
-	}
+	if (each_slot_page(m, io, c, compare_one, &pc, bld, info))
+		return;
 	info->state = DMR_COPY_OK;
 	info->why[0] = '\0';
+}
+
+void dmr_store_verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
+			   struct dmr_copy_info *info)
+{
+	verify_copy(m, io, c, info, NULL);
 }
 
 /*
@@ -257,8 +327,10 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 		   struct dmr_index **ix, struct dmr_load_report *rep,
 		   char *err, size_t errlen)
 {
+	struct dmr_copy_info before[DMR_MAX_COPIES];
 	struct dmr_sb_info sb[DMR_MAX_COPIES];
 	enum dmr_sb_verdict v[DMR_MAX_COPIES];
+	struct dmr_index_builder bld;
 	u32 copies = m->place.copies, c, best;
 	bool tried[DMR_MAX_COPIES] = { false };
 	bool empty = true, zero;
@@ -298,7 +370,11 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 		}
 	}
 
-	/* Newest valid superblock first; the first whose pages validate wins. */
+	/*
+	 * Newest valid superblock first; the first whose pages validate wins.
+	 * The other copies are read and compared with it while its index is
+	 * built, so that the sort overlaps their reads.
+	 */
 	for (;;) {
 		best = copies;
 		for (c = 0; c < copies; c++)
@@ -311,13 +387,36 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 		dmr_meta_reset(m);
 		if (load_pages(m, io, best, &rep->copy[best]))
 			continue;
-		r = dmr_meta_load_finish(m, &sb[best], ix, rep->copy[best].why,
-					 sizeof(rep->copy[best].why));
+		r = dmr_meta_load_check(m, &sb[best], &bld, rep->copy[best].why,
+					sizeof(rep->copy[best].why));
 		if (r == -ENOMEM) {
 			snprintf(err, errlen, "out of memory loading the metadata");
 			return r;
 		}
 		if (r) {
+			rep->copy[best].state = DMR_COPY_BAD;
+			continue;
+		}
+		memcpy(before, rep->copy, sizeof(before));
+		for (c = 0; c < copies; c++) {
+			if (c == best)
+				continue;
+			if (v[c] == DMR_SB_VALID && sb[c].generation == m->generation && !tried[c]) {
+				verify_copy(m, io, c, &rep->copy[c], &bld);
+			} else if (v[c] == DMR_SB_VALID && sb[c].generation < m->generation) {
+				rep->copy[c].state = DMR_COPY_STALE;
+				snprintf(rep->copy[c].why, sizeof(rep->copy[c].why),
+					 "generation %llu, current is %llu",
+					 (unsigned long long)sb[c].generation,
+					 (unsigned long long)m->generation);
+			}
+		}
+		if (dmr_meta_load_end(m, &bld, ix, rep->copy[best].why,
+				      sizeof(rep->copy[best].why))) {
+			/* Compared with a copy that is not valid after all: forget it. */
+			for (c = 0; c < copies; c++)
+				if (c != best)
+					rep->copy[c] = before[c];
 			rep->copy[best].state = DMR_COPY_BAD;
 			continue;
 		}
@@ -351,14 +450,6 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 	for (c = 0; c < copies; c++) {
 		if (c == (u32)rep->chosen)
 			continue;
-		if (v[c] == DMR_SB_VALID && sb[c].generation == m->generation && !tried[c]) {
-			dmr_store_verify_copy(m, io, c, &rep->copy[c]);
-		} else if (v[c] == DMR_SB_VALID && sb[c].generation < m->generation) {
-			rep->copy[c].state = DMR_COPY_STALE;
-			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "generation %llu, current is %llu",
-				 (unsigned long long)sb[c].generation,
-				 (unsigned long long)m->generation);
-		}
 		if (rep->copy[c].state == DMR_COPY_OK) {
 			m->copies_ok |= 1U << c;
 			continue;

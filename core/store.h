@@ -23,6 +23,15 @@ struct dmr_io {
 	int (*read)(void *ctx, u64 sector, void *buf, size_t bytes);
 	int (*write)(void *ctx, u64 sector, const void *buf, size_t bytes);
 	int (*flush)(void *ctx);
+	/*
+	 * Optional, so that activation reads ahead: start a read (0 or
+	 * -errno), whether the oldest read started is still in flight, wait
+	 * for it (its result). At most two are in flight, each into its own
+	 * half of buf. Without them reads are synchronous.
+	 */
+	int (*read_start)(void *ctx, u64 sector, void *buf, size_t bytes);
+	bool (*read_busy)(void *ctx);
+	int (*read_wait)(void *ctx);
 	void *buf;		/* scratch: buf_pages metadata pages, buf_pages >= 2 */
 	u32 buf_pages;
 };

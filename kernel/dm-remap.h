@@ -68,6 +68,12 @@ struct remap_c {
 	struct dmr_index __rcu *index;
 	struct dm_io_client *io_client;
 	struct dmr_io io;
+	/* Reads io started ahead (activation, check), oldest at ahead_first. */
+	struct remap_read {
+		struct completion done;
+		unsigned long error_bits;
+	} ahead[2];
+	unsigned int ahead_first, ahead_count;
 	enum remap_mode mode;
 	struct dmr_load_report load;
 	struct dmr_copy_info last_commit[DMR_MAX_COPIES];

@@ -2,7 +2,7 @@
 /*
  * dm-remap: the metadata of a target in the kernel. The format, the copy
  * selection and the commit protocol are the shared core's (core/store.c);
- * this file gives them synchronous dm-io on the spare device, and moves
+ * this file gives them dm-io on the spare device, and moves
  * blocks between main and spare with the I/O path held off those blocks.
  */
 #include <linux/vmalloc.h>
@@ -12,8 +12,23 @@
 #include "dm-remap.h"
 #include "check.h"
 
-/* 256 KiB of scratch: activation reads a copy in runs of this size. */
-#define REMAP_IO_PAGES 64
+/* 1 MiB of scratch: activation reads a copy in runs of half this size, one ahead. */
+#define REMAP_IO_PAGES 256
+
+static void set_mem(struct dm_io_request *req, void *buf)
+{
+	/*
+	 * kvmalloc'ed buffers may be either kind: DM_IO_VMA maps pages with
+	 * vmalloc_to_page(), which is only defined for vmalloc addresses.
+	 */
+	if (is_vmalloc_addr(buf)) {
+		req->mem.type = DM_IO_VMA;
+		req->mem.ptr.vma = buf;
+	} else {
+		req->mem.type = DM_IO_KMEM;
+		req->mem.ptr.addr = buf;
+	}
+}
 
 int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
 		u64 sector, void *buf, size_t bytes)
@@ -30,21 +45,71 @@ int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,
 	unsigned long error_bits = 0;
 	int r;
 
-	/*
-	 * kvmalloc'ed buffers may be either kind: DM_IO_VMA maps pages with
-	 * vmalloc_to_page(), which is only defined for vmalloc addresses.
-	 */
-	if (is_vmalloc_addr(buf)) {
-		req.mem.type = DM_IO_VMA;
-		req.mem.ptr.vma = buf;
-	} else {
-		req.mem.type = DM_IO_KMEM;
-		req.mem.ptr.addr = buf;
-	}
+	set_mem(&req, buf);
 	r = dm_io(&req, 1, &where, &error_bits, IOPRIO_DEFAULT);
 	if (!r && error_bits)
 		r = -EIO;
 	return r;
+}
+
+static void spare_read_done(unsigned long error_bits, void *context)
+{
+	struct remap_read *rd = context;
+
+	rd->error_bits = error_bits;
+	complete(&rd->done);
+}
+
+/*
+ * Reads started ahead, so that activation checks one run of metadata pages
+ * while the next is read: at most two, completed oldest first.
+ */
+static int spare_read_start(void *ctx, u64 sector, void *buf, size_t bytes)
+{
+	struct remap_c *rc = ctx;
+	struct remap_read *rd = &rc->ahead[(rc->ahead_first + rc->ahead_count) % 2];
+	struct dm_io_region where = {
+		.bdev = rc->spare->bdev,
+		.sector = sector,
+		.count = bytes >> SECTOR_SHIFT,
+	};
+	struct dm_io_request req = {
+		.bi_opf = REQ_OP_READ | REQ_SYNC,
+		.notify.fn = spare_read_done,
+		.notify.context = rd,
+		.client = rc->io_client,
+	};
+	int r;
+
+	if (WARN_ON_ONCE(rc->ahead_count == ARRAY_SIZE(rc->ahead)))
+		return -EBUSY;
+	init_completion(&rd->done);
+	rd->error_bits = 0;
+	set_mem(&req, buf);
+	r = dm_io(&req, 1, &where, NULL, IOPRIO_DEFAULT);
+	if (!r)
+		rc->ahead_count++;
+	return r;
+}
+
+static bool spare_read_busy(void *ctx)
+{
+	struct remap_c *rc = ctx;
+
+	return !completion_done(&rc->ahead[rc->ahead_first].done);
+}
+
+static int spare_read_wait(void *ctx)
+{
+	struct remap_c *rc = ctx;
+	struct remap_read *rd = &rc->ahead[rc->ahead_first];
+
+	if (WARN_ON_ONCE(!rc->ahead_count))
+		return -EINVAL;
+	wait_for_completion_io(&rd->done);
+	rc->ahead_first = (rc->ahead_first + 1) % ARRAY_SIZE(rc->ahead);
+	rc->ahead_count--;
+	return rd->error_bits ? -EIO : 0;
 }
 
 static int spare_read(void *ctx, u64 sector, void *buf, size_t bytes)
@@ -92,6 +157,9 @@ int remap_meta_open(struct remap_c *rc, char **error)
 	rc->io.read = spare_read;
 	rc->io.write = spare_write;
 	rc->io.flush = spare_flush;
+	rc->io.read_start = spare_read_start;
+	rc->io.read_busy = spare_read_busy;
+	rc->io.read_wait = spare_read_wait;
 	rc->io.buf_pages = REMAP_IO_PAGES;
 	rc->io.buf = vmalloc(REMAP_IO_PAGES * DMR_META_PAGE_SIZE);
 	if (!rc->io.buf) {

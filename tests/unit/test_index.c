@@ -247,6 +247,23 @@ static void test_build(void **state)
 		assert_same(ix, &r);
 		check_queries(ix, &r, range + 2, 256);
 		dmr_index_free(ix);
+		/* In steps of a random size, some left to the end: the same index. */
+		{
+			struct dmr_index_builder bld;
+			u32 budget = 1 + rnd() % 100, steps = rnd() % 1000;
+
+			assert_int_equal(dmr_index_build_begin(&bld, slots, nr, mapped, &dup), 0);
+			while (steps-- && dmr_index_build_step(&bld, budget))
+				;
+			assert_int_equal(dmr_index_build_end(&bld, &ix, &dup), 0);
+			assert_same(ix, &r);
+			dmr_index_free(ix);
+			if (round % 10 == 0) {
+				assert_int_equal(dmr_index_build_begin(&bld, slots, nr, mapped, &dup), 0);
+				dmr_index_build_step(&bld, budget);
+				dmr_index_build_abort(&bld);
+			}
+		}
 		/* A count that disagrees with the slots. */
 		ix = NULL;
 		dup = 0;

@@ -1,0 +1,298 @@
+// Activation (dmr_store_load) with synchronous reads and with reads started
+// ahead (read_start/read_busy/read_wait): the same copy chosen, the same
+// verdict on every copy, the same index, whatever read fails where, and no
+// read left in flight.
+#include "unit.h"
+#include "store.h"
+
+#define PAGE DMR_META_PAGE_SIZE
+#define BUF_PAGES 8
+
+struct img {
+	u8 *data;
+	u64 sectors;
+	u64 bad_sector;		/* a read covering it fails (or U64_MAX) */
+	u32 fail_start;		/* the n-th read_start fails (0: none) */
+	u32 starts;
+	/* Reads started and not yet waited for, oldest first. */
+	int result[2];
+	u32 in_flight, busy_polls;
+	u64 reads;
+};
+
+static int copy_out(struct img *im, u64 sector, void *buf, size_t bytes)
+{
+	assert_true(sector + bytes / 512 <= im->sectors);
+	im->reads++;
+	if (im->bad_sector >= sector && im->bad_sector < sector + bytes / 512)
+		return -EIO;
+	memcpy(buf, im->data + sector * 512, bytes);
+	return 0;
+}
+
+static int img_read(void *ctx, u64 sector, void *buf, size_t bytes)
+{
+	struct img *im = ctx;
+
+	assert_int_equal(im->in_flight, 0);	/* no synchronous read under a started one */
+	return copy_out(im, sector, buf, bytes);
+}
+
+static int img_write(void *ctx, u64 sector, const void *buf, size_t bytes)
+{
+	struct img *im = ctx;
+
+	assert_true(sector + bytes / 512 <= im->sectors);
+	memcpy(im->data + sector * 512, buf, bytes);
+	return 0;
+}
+
+static int img_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int img_start(void *ctx, u64 sector, void *buf, size_t bytes)
+{
+	struct img *im = ctx;
+	int r;
+
+	assert_true(im->in_flight < 2);
+	if (++im->starts == im->fail_start)
+		return -ENOMEM;
+	r = copy_out(im, sector, buf, bytes);
+	im->result[im->in_flight++] = r;
+	im->busy_polls = 3;
+	return 0;
+}
+
+/* In flight for a few polls, so that activation gets to build between reads. */
+static bool img_busy(void *ctx)
+{
+	struct img *im = ctx;
+
+	assert_true(im->in_flight > 0);
+	if (!im->busy_polls)
+		return false;
+	im->busy_polls--;
+	return true;
+}
+
+static int img_wait(void *ctx)
+{
+	struct img *im = ctx;
+	int r;
+
+	assert_true(im->in_flight > 0);
+	r = im->result[0];
+	im->result[0] = im->result[1];
+	im->in_flight--;
+	return r;
+}
+
+static void io_for(struct dmr_io *io, struct img *im, bool ahead)
+{
+	*io = (struct dmr_io){ .ctx = im, .read = img_read, .write = img_write,
+			       .flush = img_flush, .buf_pages = BUF_PAGES };
+	if (ahead) {
+		io->read_start = img_start;
+		io->read_busy = img_busy;
+		io->read_wait = img_wait;
+	}
+	io->buf = malloc(BUF_PAGES * PAGE);
+	assert_non_null(io->buf);
+}
+
+static const struct dmr_geometry geo = {
+	.block_size = 4096, .spare_start = 0, .spare_len = 16384 * 8, .main_len = 1 << 24,
+};
+
+/* A region of 16,384 blocks (medium: 3 copies of 33 slot pages) with n remaps. */
+static void make_image(struct img *im, u32 n)
+{
+	struct dmr_load_report rep;
+	struct dmr_index *ix;
+	struct dmr_meta m;
+	struct dmr_io io;
+	char err[256];
+	u32 spare;
+
+	memset(im, 0, sizeof(*im));
+	im->sectors = geo.spare_len;
+	im->data = calloc(im->sectors, 512);
+	im->bad_sector = U64_MAX;
+	assert_non_null(im->data);
+	io_for(&io, im, false);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_store_load(&m, &io, 0, &ix, &rep, err, sizeof(err)), 0);
+	assert_true(rep.formatted);
+	dmr_index_free(ix);
+	for (u32 i = 0; i < n; i++)
+		assert_int_equal(dmr_meta_add(&m, (i * 7919ULL) % (1 << 21), i % 5 ? DMR_SLOT_REMAPPED :
+					      DMR_SLOT_PENDING, &spare), 0);
+	assert_int_equal(dmr_store_commit(&m, &io, NULL), m.place.copies);
+	dmr_meta_destroy(&m);
+	free(io.buf);
+}
+
+struct result {
+	int r;
+	struct dmr_load_report rep;
+	u32 count;
+	u64 sum;		/* of the index's entries, to compare indexes */
+	u32 copies_ok;
+};
+
+static void load(struct img *im, bool ahead, unsigned int flags, struct result *res)
+{
+	struct dmr_index *ix = NULL;
+	struct dmr_meta m;
+	struct dmr_io io;
+	char err[512];
+
+	io_for(&io, im, ahead);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	memset(res, 0, sizeof(*res));
+	res->r = dmr_store_load(&m, &io, flags, &ix, &res->rep, err, sizeof(err));
+	assert_int_equal(im->in_flight, 0);
+	if (!res->r) {
+		res->count = ix->count;
+		for (u32 i = 0; i < ix->count; i++) {
+			struct dmr_index_entry e = dmr_index_get(ix, i);
+
+			res->sum = res->sum * 31 + e.main_block * 7 + e.spare_block * 3 + e.state;
+		}
+		res->copies_ok = m.copies_ok;
+	}
+	dmr_index_free(ix);
+	dmr_meta_destroy(&m);
+	free(io.buf);
+}
+
+static void assert_same_result(const struct result *a, const struct result *b)
+{
+	assert_int_equal(a->r, b->r);
+	assert_int_equal(a->rep.chosen, b->rep.chosen);
+	assert_int_equal(a->count, b->count);
+	assert_true(a->sum == b->sum);
+	assert_int_equal(a->copies_ok, b->copies_ok);
+	for (u32 c = 0; c < DMR_MAX_COPIES; c++) {
+		assert_int_equal(a->rep.copy[c].state, b->rep.copy[c].state);
+		/* The runs differ (half the buffer ahead): so does a read error's first page. */
+		if (a->rep.copy[c].state != DMR_COPY_IOERR)
+			assert_string_equal(a->rep.copy[c].why, b->rep.copy[c].why);
+	}
+}
+
+/* Both ways on the same image, read-only so that neither repairs it. */
+static void both_ways(struct img *im, struct result *res)
+{
+	struct result ahead;
+
+	load(im, false, DMR_LOAD_READ_ONLY, res);
+	im->starts = 0;
+	load(im, true, DMR_LOAD_READ_ONLY, &ahead);
+	assert_same_result(res, &ahead);
+}
+
+static void test_clean(void **state)
+{
+	struct result res;
+	struct img im;
+	(void)state;
+
+	make_image(&im, 5000);
+	both_ways(&im, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.count, 5000);
+	assert_int_equal(res.copies_ok, 7);
+	free(im.data);
+}
+
+/* A read error in every place of every copy: the same outcome both ways. */
+static void test_read_errors(void **state)
+{
+	struct dmr_meta m;
+	struct result res;
+	struct img im;
+	char err[256];
+	u32 seen_ioerr = 0;
+	(void)state;
+
+	make_image(&im, 5000);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	for (u32 c = 0; c < m.place.copies; c++) {
+		for (u32 p = 0; p <= m.nr_pages; p += 1 + p % 7) {
+			im.bad_sector = dmr_copy_page_sector(&m, c, p) + p % 8;
+			both_ways(&im, &res);
+			assert_int_equal(res.r, 0);
+			assert_int_equal(res.count, 5000);
+			seen_ioerr += res.rep.copy[c].state == DMR_COPY_IOERR;
+		}
+	}
+	assert_true(seen_ioerr > 3 * 10);
+	im.bad_sector = U64_MAX;
+	dmr_meta_destroy(&m);
+	free(im.data);
+}
+
+/* A read that cannot be started, at every point: an I/O error of that copy. */
+static void test_start_errors(void **state)
+{
+	struct result sync, ahead;
+	struct img im;
+	(void)state;
+
+	make_image(&im, 2000);
+	load(&im, false, DMR_LOAD_READ_ONLY, &sync);
+	for (u32 n = 1; n < 200; n++) {
+		im.starts = 0;
+		im.fail_start = n;
+		load(&im, true, DMR_LOAD_READ_ONLY, &ahead);
+		assert_int_equal(ahead.r, 0);
+		assert_int_equal(ahead.count, sync.count);
+		assert_true(ahead.sum == sync.sum);
+		if (ahead.rep.chosen == sync.rep.chosen && ahead.copies_ok != sync.copies_ok)
+			assert_int_equal(ahead.rep.copy[__builtin_ctz(sync.copies_ok ^ ahead.copies_ok)].state,
+					 DMR_COPY_IOERR);
+	}
+	free(im.data);
+}
+
+/* A damaged page in another copy: found while the index is built, repaired. */
+static void test_damage_found_and_repaired(void **state)
+{
+	struct dmr_meta m;
+	struct result res;
+	struct img im;
+	char err[256];
+	(void)state;
+
+	make_image(&im, 5000);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	im.data[dmr_copy_page_sector(&m, 2, 10) * 512 + 1000] ^= 4;
+	both_ways(&im, &res);
+	assert_int_equal(res.rep.chosen, 0);
+	assert_int_equal(res.rep.copy[2].state, DMR_COPY_BAD);
+	assert_int_equal(res.copies_ok, 3);
+	/* Read-write: copy 2 is rewritten, and then all three are ok. */
+	im.starts = 0;
+	load(&im, true, 0, &res);
+	assert_int_equal(res.rep.repaired, 4);
+	load(&im, true, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.copies_ok, 7);
+	dmr_meta_destroy(&m);
+	free(im.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_start_errors),
+		cmocka_unit_test(test_damage_found_and_repaired),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
