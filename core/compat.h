@@ -31,6 +31,8 @@
 #define DMR_GFP_LARGE (GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 #define dmr_zalloc_large(size) kvzalloc(size, DMR_GFP_LARGE)
 #define dmr_free(ptr) kvfree(ptr)
+/* Long loops at table load (millions of slots) let others run. */
+#define dmr_cond_resched() cond_resched()
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,6 +84,7 @@ static inline void *dmr_zalloc(size_t size)
 #define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #define max_t(type, a, b) ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
 #define dmr_free(ptr) free(ptr)
+#define dmr_cond_resched() do { } while (0)
 #endif
 
 #endif /* DMR_CORE_COMPAT_H */

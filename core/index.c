@@ -309,8 +309,8 @@ int dmr_index_build_end(struct dmr_index_builder *b, struct dmr_index **out, u64
 	struct dmr_index *ix = b->ix;
 	u32 i;
 
-	while (dmr_index_build_step(b, U32_MAX))
-		;
+	while (dmr_index_build_step(b, 1U << 16))
+		dmr_cond_resched();
 	for (i = 1; i < ix->count; i++) {
 		if (dmr_index_main(ix, i) == dmr_index_main(ix, i - 1)) {
 			*dup = dmr_index_main(ix, i);

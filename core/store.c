@@ -65,7 +65,7 @@ static int each_slot_page(const struct dmr_meta *m, const struct dmr_io *io, u32
 							 DMR_META_PAGE_SIZE);
 			if (bld && io->read_busy)
 				while (io->read_busy(io->ctx) && dmr_index_build_step(bld, BUILD_STEP))
-					;
+					dmr_cond_resched();
 			r = io->read_wait(io->ctx);
 			ahead = more && !start_r;
 		} else {
