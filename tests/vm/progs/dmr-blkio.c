@@ -24,7 +24,8 @@
  *     table change is complete"); after SIGUSR2, only on a block whose last
  *     acknowledged write was submitted before SIGUSR2 (its data was on main
  *     when main failed: gone, EIO is the honest answer). At the end every
- *     block must hold its last acknowledged version.
+ *     block must hold its last acknowledged version. The load runs for
+ *     --seconds, or until SIGTERM.
  *
  *   dmr-blkio fill <dev> [options]
  *     --threads writers write every block of --range one block at a time,
@@ -265,6 +266,13 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	got_usr1 = 1;
+}
+
+/* SIGTERM ends the load early, with the checks of a normal end. */
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_now = 1;
 }
 
 static void on_usr2(int sig)
@@ -544,7 +552,7 @@ static void wait_seconds(double seconds)
 {
 	double end = now() + seconds;
 
-	while (now() < end)
+	while (now() < end && !stop_now)
 		usleep(20000);
 }
 
@@ -597,6 +605,7 @@ static int do_hammer(int argc, char **argv)
 		return 1;
 	signal(SIGUSR1, on_usr1);
 	signal(SIGUSR2, on_usr2);
+	signal(SIGTERM, on_term);
 	start = now();
 	for (i = 0; i < single_count; i++, nw++) {
 		w[nw].first = single_first + i;
