@@ -223,8 +223,12 @@ void busy_drop(struct remap_c *rc, u64 first, bool failed)
 	unsigned int i;
 
 	spin_lock(&rc->busy_lock);
+	/*
+	 * Bios of one batch may start at the same block, one entry each: a
+	 * failed entry stays, so each call takes one that has not failed.
+	 */
 	for (i = 0; i < rc->nr_busy; i++)
-		if (rc->busy[i].first == first)
+		if (rc->busy[i].first == first && !rc->busy[i].failed)
 			break;
 	if (i < rc->nr_busy) {
 		if (failed) {
