@@ -188,7 +188,7 @@ void remap_check_low_spare(struct remap_c *rc)
 }
 
 /* One bio the worker holds. */
-struct held {
+struct remap_held {
 	struct bio *bio;
 	u64 first, last;	/* main blocks */
 	bool pending_write;
@@ -197,8 +197,6 @@ struct held {
 	bool needs_commit;	/* its outcome rests on the coming commit */
 	blk_status_t status;
 };
-
-#define BATCH 8
 
 static void copy_from_bio(struct bio *bio, struct bvec_iter iter, u8 *buf)
 {
@@ -312,7 +310,7 @@ static int place_on_spare(struct remap_c *rc, struct view *v, u64 block, const v
 }
 
 /* A write: each block to main if it takes it, else to the spare. */
-static bool handle_write(struct remap_c *rc, struct view *v, struct held *h, u8 *buf,
+static bool handle_write(struct remap_c *rc, struct view *v, struct remap_held *h, u8 *buf,
 			 bool *spare_written)
 {
 	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
@@ -357,7 +355,7 @@ static bool handle_write(struct remap_c *rc, struct view *v, struct held *h, u8 
 }
 
 /* A read: retried block by block; blocks that keep failing become pending. */
-static bool handle_read(struct remap_c *rc, struct view *v, struct held *h, u8 *buf)
+static bool handle_read(struct remap_c *rc, struct view *v, struct remap_held *h, u8 *buf)
 {
 	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
 	u32 bs = rc->table.block_size, b, tries;
@@ -405,7 +403,7 @@ static bool handle_read(struct remap_c *rc, struct view *v, struct held *h, u8 *
 	return changed;
 }
 
-static void complete_held(struct remap_c *rc, struct held *h)
+static void complete_held(struct remap_c *rc, struct remap_held *h)
 {
 	struct remap_bio *pb = dm_per_bio_data(h->bio, sizeof(*pb));
 	u64 us;
@@ -427,7 +425,7 @@ static void complete_held(struct remap_c *rc, struct held *h)
  * each CPU saw complete fine, unless they are in the failing bios or mapped since:
  * healthy if one reads, or if there is none to try.
  */
-static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned int n,
+static bool main_healthy(struct remap_c *rc, const struct remap_held *held, unsigned int n,
 			 void *buf)
 {
 	struct dmr_index_entry e;
@@ -457,7 +455,7 @@ static bool main_healthy(struct remap_c *rc, const struct held *held, unsigned i
 	return !tried;
 }
 
-static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
+static void process_batch(struct remap_c *rc, struct remap_held *held, unsigned int n,
 			  u64 *good, unsigned int nr_good)
 {
 	u32 before = rc->meta.nr_remapped + rc->meta.nr_pending + rc->meta.alloc.nr_bad;
@@ -542,7 +540,7 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 				continue;
 			held[i].status = BLK_STS_IOERR;
 			if (held[i].busy)
-				busy_end(rc, held[i].first, true);
+				busy_drop(rc, held[i].first, true);
 			held[i].busy = false;
 		}
 	}
@@ -551,19 +549,34 @@ static void process_batch(struct remap_c *rc, struct held *held, unsigned int n,
 		dm_table_event(rc->ti->table);
 	remap_check_low_spare(rc);
 done:
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (held[i].busy)
-			busy_end(rc, held[i].first, false);
+			busy_drop(rc, held[i].first, false);
+	if (n)
+		busy_resubmit(rc);
+	for (i = 0; i < n; i++)
 		complete_held(rc, &held[i]);
-	}
+}
+
+/* Put bio in the batch at h; returns its blocks. */
+static unsigned int take(struct remap_c *rc, struct remap_held *h, struct bio *bio,
+			 bool pending_write)
+{
+	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	h->bio = bio;
+	h->needs_commit = false;
+	h->path = false;
+	h->pending_write = pending_write;
+	return (pb->iter.bi_size >> SECTOR_SHIFT) >> rc->block_shift;
 }
 
 static void remap_worker(struct work_struct *work)
 {
 	struct remap_c *rc = container_of(work, struct remap_c, work);
-	struct held held[BATCH];
+	struct remap_held *held = rc->held;
 	u64 good[ARRAY_SIZE(rc->good_reads)];
-	unsigned int n, nr_good, noio = memalloc_noio_save();
+	unsigned int n, blocks, nr_good, noio = memalloc_noio_save();
 	struct bio *bio;
 
 	if (remap_dev_gone(rc->spare)) {
@@ -573,19 +586,15 @@ static void remap_worker(struct work_struct *work)
 	}
 	for (;;) {
 		n = 0;
+		blocks = 0;
+		/* All that is queued, up to the caps: one flush and one commit for them. */
 		spin_lock_irq(&rc->work_lock);
-		while (n < BATCH && (bio = bio_list_pop(&rc->pending_writes))) {
-			held[n].bio = bio;
-			held[n].needs_commit = false;
-			held[n].path = false;
-			held[n++].pending_write = true;
-		}
-		while (n < BATCH && (bio = bio_list_pop(&rc->failed))) {
-			held[n].bio = bio;
-			held[n].needs_commit = false;
-			held[n].path = false;
-			held[n++].pending_write = false;
-		}
+		while (n < REMAP_BATCH && blocks < REMAP_BATCH_BLOCKS &&
+		       (bio = bio_list_pop(&rc->pending_writes)))
+			blocks += take(rc, &held[n++], bio, true);
+		while (n < REMAP_BATCH && blocks < REMAP_BATCH_BLOCKS &&
+		       (bio = bio_list_pop(&rc->failed)))
+			blocks += take(rc, &held[n++], bio, false);
 		nr_good = rc->nr_good_reads;
 		memcpy(good, rc->good_reads, nr_good * sizeof(good[0]));
 		rc->nr_good_reads = 0;
@@ -603,6 +612,10 @@ int remap_auto_init(struct remap_c *rc)
 {
 	int cpu;
 
+	/* Not on the worker's stack: a batch is REMAP_BATCH entries. */
+	rc->held = kcalloc(REMAP_BATCH, sizeof(*rc->held), GFP_KERNEL);
+	if (!rc->held)
+		return -ENOMEM;
 	spin_lock_init(&rc->work_lock);
 	bio_list_init(&rc->failed);
 	bio_list_init(&rc->pending_writes);
@@ -623,4 +636,5 @@ void remap_auto_exit(struct remap_c *rc)
 		flush_workqueue(rc->wq);
 		destroy_workqueue(rc->wq);
 	}
+	kfree(rc->held);
 }

@@ -22,6 +22,7 @@ static void remap_free(struct dm_target *ti, struct remap_c *rc)
 	remap_auto_exit(rc);
 	remap_meta_close(rc);
 	free_percpu(rc->pcpu);
+	kfree(rc->busy);
 	if (rc->spare)
 		dm_put_device(ti, rc->spare);
 	if (rc->main)
@@ -52,6 +53,12 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	rc->pcpu = alloc_percpu(struct remap_pcpu);
 	if (!rc->pcpu) {
 		ti->error = "Cannot allocate per-CPU counters";
+		r = -ENOMEM;
+		goto bad;
+	}
+	rc->busy = kcalloc(REMAP_MAX_BUSY, sizeof(*rc->busy), GFP_KERNEL);
+	if (!rc->busy) {
+		ti->error = "Cannot allocate the busy ranges";
 		r = -ENOMEM;
 		goto bad;
 	}

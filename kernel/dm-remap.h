@@ -29,8 +29,19 @@ enum remap_mode {
 	REMAP_FAIL,		/* a commit reached no copy */
 };
 
-/* Ranges being moved (or left ambiguous by a failed commit): bios wait or fail. */
-#define REMAP_MAX_BUSY 16
+/*
+ * The auto-remap worker's batch (group commit): up to REMAP_BATCH bios,
+ * taken while the batch holds fewer than REMAP_BATCH_BLOCKS blocks (the
+ * batch's view of its own changes has one entry per block).
+ */
+#define REMAP_BATCH 128
+#define REMAP_BATCH_BLOCKS 1024
+
+/*
+ * Ranges being moved (or left ambiguous by a failed commit): bios wait or
+ * fail. One per bio of a batch; a manual remap never runs with a batch.
+ */
+#define REMAP_MAX_BUSY REMAP_BATCH
 
 struct remap_busy {
 	u64 first;		/* main blocks first..last */
@@ -54,6 +65,8 @@ struct remap_pcpu {
 	long inflight[2];	/* bios mapped in each epoch, not yet completed */
 	u64 last_good[2];	/* main blocks this CPU last saw complete fine */
 };
+
+struct remap_held;
 
 struct remap_c {
 	struct dm_target *ti;
@@ -81,7 +94,7 @@ struct remap_c {
 	/* Blocks being moved; nr_busy is read without the lock in map. */
 	spinlock_t busy_lock;
 	unsigned int nr_busy;
-	struct remap_busy busy[REMAP_MAX_BUSY];
+	struct remap_busy *busy;	/* REMAP_MAX_BUSY entries */
 	struct bio_list deferred;
 
 	/* In-flight bios per epoch, to wait for those that may touch a block. */
@@ -95,6 +108,8 @@ struct remap_c {
 	spinlock_t work_lock;
 	struct bio_list failed;		/* failed bios the worker handles */
 	struct bio_list pending_writes;	/* writes to pending blocks */
+	/* The worker's batch (REMAP_BATCH): a work item never runs twice at once. */
+	struct remap_held *held;
 	u64 good_reads[16];		/* pending blocks read fine from main */
 	unsigned int nr_good_reads;
 	bool low_spare;			/* below the threshold, event sent */
@@ -131,6 +146,8 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split);
 int busy_insert(struct remap_c *rc, u64 first, u64 last);
 void busy_wait(struct remap_c *rc);
 void busy_end(struct remap_c *rc, u64 first, bool failed);
+void busy_drop(struct remap_c *rc, u64 first, bool failed);
+void busy_resubmit(struct remap_c *rc);
 u32 commit_locked(struct remap_c *rc);
 bool remap_spare_gone(struct remap_c *rc);
 bool remap_spare_failing(struct remap_c *rc);

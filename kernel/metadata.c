@@ -281,16 +281,22 @@ static int busy_add(struct remap_c *rc, u64 first, u64 last)
 	return r;
 }
 
-/* Let bios to the range starting at first go again (or fail them from now on). */
-void busy_end(struct remap_c *rc, u64 first, bool failed)
+/*
+ * End the range starting at first: bios to it may go again (or fail from now
+ * on). Those that waited go once busy_resubmit() is called: a batch ends all
+ * its ranges first, so that none is mapped again only to wait again.
+ */
+void busy_drop(struct remap_c *rc, u64 first, bool failed)
 {
-	struct bio_list bios;
 	unsigned int i;
 
-	bio_list_init(&bios);
 	spin_lock(&rc->busy_lock);
+	/*
+	 * Bios of one batch may start at the same block, one entry each: a
+	 * failed entry stays, so each call takes one that has not failed.
+	 */
 	for (i = 0; i < rc->nr_busy; i++)
-		if (rc->busy[i].first == first)
+		if (rc->busy[i].first == first && !rc->busy[i].failed)
 			break;
 	if (i < rc->nr_busy) {
 		if (failed) {
@@ -300,10 +306,25 @@ void busy_end(struct remap_c *rc, u64 first, bool failed)
 			smp_store_release(&rc->nr_busy, rc->nr_busy - 1);
 		}
 	}
+	spin_unlock(&rc->busy_lock);
+}
+
+void busy_resubmit(struct remap_c *rc)
+{
+	struct bio_list bios;
+
+	bio_list_init(&bios);
+	spin_lock(&rc->busy_lock);
 	bio_list_merge(&bios, &rc->deferred);
 	bio_list_init(&rc->deferred);
 	spin_unlock(&rc->busy_lock);
 	remap_resubmit_deferred(rc, &bios);
+}
+
+void busy_end(struct remap_c *rc, u64 first, bool failed)
+{
+	busy_drop(rc, first, failed);
+	busy_resubmit(rc);
 }
 
 /*
