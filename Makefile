@@ -90,7 +90,7 @@ clean:
 # activate-bench writes a sparse 4 GiB spare image (its metadata only) to
 # BENCH_IMAGE, on the disk the build is on.
 BENCH_IMAGE ?= $(BUILD)/bench/spare.img
-$(BUILD)/bench/core-bench $(BUILD)/bench/activate-bench: $(BUILD)/bench/%: bench/%.c $(CORE_SRC) $(CORE_HDR)
+$(BUILD)/bench/core-bench $(BUILD)/bench/activate-bench: $(BUILD)/bench/%: bench/%.c bench/bench.h $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -O2 -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 

@@ -21,9 +21,9 @@
 #include <aio.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 #include "store.h"
+#include "bench.h"
 
 #define SPARE_BLOCKS (1U << 20)
 #define IO_PAGES 256		/* the module's buffer (REMAP_IO_PAGES) */
@@ -31,20 +31,7 @@
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static u64 rng = 88172645463325252ULL;
-
-static u64 next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return now_ns() / 1e6;
 }
 
 static int file_read(void *ctx, u64 sector, void *buf, size_t bytes)

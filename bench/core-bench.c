@@ -3,6 +3,8 @@
  * Userspace microbenchmarks of the shared core, on this machine:
  *   - lookup in the I/O path's index at N remaps (hits and misses, random
  *     keys, one-block and 256-block ranges), against the goal of 100 ns;
+ *   - beside it, one dependent load from a random line of an array as large
+ *     as the index: the machine's floor at that moment;
  *   - RAM per remap of the index, against the goal of 32 bytes;
  *   - allocator: amortised cost of handing out every free block;
  *   - decoding a metadata copy of N slots (what activation does per copy).
@@ -11,28 +13,10 @@
  * machine may be busy; see docs/performance.md).
  */
 #include <stdlib.h>
-#include <time.h>
 #include "meta.h"
 #include "index.h"
 #include "alloc.h"
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static u64 rng = 88172645463325252ULL;
-
-static u64 next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#include "bench.h"
 
 /* An index of n entries: main blocks spread over 64 n blocks. */
 static struct dmr_index *make_index(u32 n)
@@ -87,6 +71,49 @@ static double bench_lookup(const struct dmr_index *ix, u64 span, u64 range, unsi
 	return best;
 }
 
+/*
+ * The machine's floor for one lookup: a chain of dependent loads from random
+ * cache lines of an array as large as the index, allocated alike (huge
+ * pages asked). A lookup makes about one such access into its leaves; what
+ * the host's other tenants leave of the shared L3 decides how many of them
+ * miss, so this figure moves with them and is printed beside the lookup.
+ */
+static double bench_random_load(size_t bytes)
+{
+	enum { STEPS = 4000000 };
+	size_t lines = bytes / 64, i, j, t;
+	size_t *perm = malloc(lines * sizeof(*perm));
+	char *buf = dmr_zalloc(lines * 64);
+	char *volatile sink;
+	char *p;
+	double best = 1e18, ns;
+
+	for (i = 0; i < lines; i++)
+		perm[i] = i;
+	for (i = lines - 1; i > 0; i--) {
+		j = next_rand() % (i + 1);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < lines; i++)
+		*(char **)(buf + perm[i] * 64) = buf + perm[(i + 1) % lines] * 64;
+	p = buf + perm[0] * 64;
+	for (int r = 0; r < 3; r++) {
+		ns = now_ns();
+		for (i = 0; i < STEPS; i++)
+			p = *(char **)p;
+		ns = (now_ns() - ns) / STEPS;
+		if (ns < best)
+			best = ns;
+	}
+	sink = p;
+	(void)sink;
+	free(perm);
+	dmr_free(buf);
+	return best;
+}
+
 int main(int argc, char **argv)
 {
 	u32 n = argc > 1 ? (u32)strtoul(argv[1], NULL, 10) : 1000000;
@@ -106,6 +133,8 @@ int main(int argc, char **argv)
 	t = (n + 15) / 16 * sizeof(struct dmr_index_leaf);
 	for (u32 l = 1; l <= ix->levels; l++)
 		t += (ix->level_count[l] + 15) / 16 * 16 * sizeof(u64);
+	printf("  one dependent load from a random line of %.1f MiB, for comparison: %.1f ns\n",
+	       t / (1 << 20), bench_random_load((size_t)t));
 	t /= n;
 	printf("index RAM per remap:     %6.1f bytes            goal <= 32 bytes: %s\n",
 	       t, t <= 32 ? "met" : "NOT met");
