@@ -100,10 +100,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : 
 # Concurrent: one per pair of rounds, the geometric mean of a round and the
 # next, which ran with the CPUs swapped: if one CPU runs a factor c faster,
 # the two rounds measure q*c and q/c, and the mean q. An odd last round
-# stands alone. Alternate: one per round.
+# stands alone. Alternate: one per round. (The guest's awk has no sqrt:
+# Newton's method.)
 ratios() {
 	if [ "$mode" = concurrent ]; then
-		awk '{ r = $2 / $1 } NR % 2 { p = r; next } { printf "%.3f\n", sqrt(p * r) }
+		awk 'function root(x, y, i) { y = x; for (i = 0; i < 40; i++) y = (y + x / y) / 2; return y }
+			{ r = $2 / $1 } NR % 2 { p = r; next } { printf "%.3f\n", root(p * r) }
 			END { if (NR % 2) printf "%.3f\n", p }' /tmp/pairs
 	else
 		awk '{ printf "%.3f\n", $2 / $1 }' /tmp/pairs
