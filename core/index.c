@@ -108,6 +108,8 @@ static u32 lower_bound(const struct dmr_index *ix, u64 key)
 		p = node * DMR_INDEX_FAN + count_below(ix->level_key[l] + node * DMR_INDEX_FAN, key);
 		node = p ? p - 1 : 0;
 	}
+	/* A hit reads the leaf's value line next: ask for it with the keys. */
+	dmr_prefetch(ix->leaf[node].val);
 	return node * DMR_INDEX_FAN + count_below(ix->leaf[node].key, key);
 }
 
