@@ -21,7 +21,7 @@
 /* An index of n entries: main blocks spread over 64 n blocks. */
 static struct dmr_index *make_index(u32 n)
 {
-	struct dmr_index *ix = dmr_index_alloc(n);
+	struct dmr_index *ix = dmr_index_alloc(n, (u64)n * 127);
 	u64 b = 0;
 
 	for (u32 i = 0; i < n; i++) {
@@ -133,6 +133,8 @@ int main(int argc, char **argv)
 	t = (n + 15) / 16 * sizeof(struct dmr_index_leaf);
 	for (u32 l = 1; l <= ix->levels; l++)
 		t += (ix->level_count[l] + 15) / 16 * 16 * sizeof(u64);
+	if (ix->filter)
+		t += (((ix->filter_cover - 1) >> ix->filter_shift) + 64) / 64 * sizeof(u64);
 	printf("  one dependent load from a random line of %.1f MiB, for comparison: %.1f ns\n",
 	       t / (1 << 20), bench_random_load((size_t)t));
 	t /= n;

@@ -22,13 +22,30 @@ static size_t tree_keys(u32 n)
 /* Leaves start on a cache line of their own. */
 #define LEAF_OFFSET ((sizeof(struct dmr_index) + 63) & ~(size_t)63)
 
-struct dmr_index *dmr_index_alloc(u32 count)
+/* Granules of the filter: the smallest that gives at most 8 per entry. */
+static u32 filter_shift(u32 count, u64 max_key)
+{
+	u64 granules = 8 * (u64)max_t(u32, count, 8);
+	u32 shift = 0;
+
+	while ((max_key >> shift) + 1 > granules)
+		shift++;
+	return shift;
+}
+
+struct dmr_index *dmr_index_alloc(u32 count, u64 max_key)
 {
 	size_t leaves = (size_t)nodes(count) * sizeof(struct dmr_index_leaf);
+	size_t keys = tree_keys(count) * sizeof(u64), words = 0;
 	struct dmr_index *ix;
-	u32 i;
+	u32 i, shift = 0;
 
-	ix = dmr_zalloc(LEAF_OFFSET + leaves + tree_keys(count) * sizeof(u64));
+	/* One allocation: the kernel frees an index with kvfree_rcu(). */
+	if (count && max_key < U64_MAX) {
+		shift = filter_shift(count, max_key);
+		words = ((max_key >> shift) + 64) / 64;
+	}
+	ix = dmr_zalloc(LEAF_OFFSET + leaves + keys + words * sizeof(u64));
 	if (ix) {
 		ix->count = count;
 		ix->level_count[0] = count;
@@ -36,6 +53,11 @@ struct dmr_index *dmr_index_alloc(u32 count)
 		ix->level_key[1] = (u64 *)((char *)ix->leaf + leaves);
 		for (i = count; i % DMR_INDEX_FAN; i++)
 			ix->leaf[i / DMR_INDEX_FAN].key[i % DMR_INDEX_FAN] = U64_MAX;
+		if (words) {
+			ix->filter = (u64 *)((char *)ix->level_key[1] + keys);
+			ix->filter_cover = max_key + 1;
+			ix->filter_shift = shift;
+		}
 	}
 	return ix;
 }
@@ -50,6 +72,14 @@ void dmr_index_set(struct dmr_index *ix, u32 i, const struct dmr_index_entry *e)
 	struct dmr_index_leaf *leaf = &ix->leaf[i / DMR_INDEX_FAN];
 
 	leaf->key[i % DMR_INDEX_FAN] = e->main_block;
+	/* A block the filter cannot hold turns the filter off (set bits only ever say "maybe"). */
+	if (ix->filter && e->main_block < ix->filter_cover) {
+		u64 g = e->main_block >> ix->filter_shift;
+
+		ix->filter[g / 64] |= 1ULL << (g % 64);
+	} else {
+		ix->filter = NULL;
+	}
 	leaf->val[i % DMR_INDEX_FAN] = e->spare_block |
 				       (e->state == DMR_SLOT_PENDING ? DMR_INDEX_PENDING : 0);
 }
@@ -113,11 +143,28 @@ static u32 lower_bound(const struct dmr_index *ix, u64 key)
 	return node * DMR_INDEX_FAN + count_below(ix->leaf[node].key, key);
 }
 
+/* Whether an entry may lie in lo..hi: false only if none does. */
+static bool filter_may(const struct dmr_index *ix, u64 lo, u64 hi)
+{
+	u64 g, last;
+
+	if (lo >= ix->filter_cover)
+		return false;
+	g = lo >> ix->filter_shift;
+	last = min_t(u64, hi, ix->filter_cover - 1) >> ix->filter_shift;
+	if (last - g >= 64)
+		return true;
+	for (; g <= last; g++)
+		if (ix->filter[g / 64] & (1ULL << (g % 64)))
+			return true;
+	return false;
+}
+
 u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi)
 {
 	u32 i;
 
-	if (!ix || !ix->count)
+	if (!ix || !ix->count || (ix->filter && !filter_may(ix, lo, hi)))
 		return DMR_INDEX_NONE;
 	i = lower_bound(ix, lo);
 	if (i < ix->count && dmr_index_main(ix, i) <= hi)
@@ -167,8 +214,13 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 	u32 tail_from = present ? i + 1 : i;
 	u32 new_count = remove ? count - (present ? 1 : 0) : count + (present ? 0 : 1);
 	u32 tail_to = remove ? i : i + 1;
-	struct dmr_index *n = dmr_index_alloc(new_count);
+	u64 max_key = count ? dmr_index_main(ix, count - 1) : 0;
+	struct dmr_index *n;
+	u32 k;
 
+	if (!remove && e->main_block > max_key)
+		max_key = e->main_block;
+	n = dmr_index_alloc(new_count, max_key);
 	if (!n)
 		return NULL;
 	copy_entries(n, 0, ix, 0, i);
@@ -176,6 +228,12 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 		dmr_index_set(n, i, e);
 	if (count > tail_from)
 		copy_entries(n, tail_to, ix, tail_from, count - tail_from);
+	/* The copied entries' filter bits. */
+	for (k = 0; n->filter && k < new_count; k++) {
+		u64 g = dmr_index_main(n, k) >> n->filter_shift;
+
+		n->filter[g / 64] |= 1ULL << (g % 64);
+	}
 	dmr_index_seal(n);
 	return n;
 }
@@ -224,7 +282,7 @@ int dmr_index_build_begin(struct dmr_index_builder *b, const u64 *slots, u32 nr_
 	b->nr_blocks = nr_blocks;
 	b->passes = (key_bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
 	b->bits = (key_bits + b->passes - 1) / b->passes;
-	b->ix = dmr_index_alloc(count);
+	b->ix = dmr_index_alloc(count, max);
 	b->pos = dmr_zalloc(((size_t)b->passes << b->bits) * sizeof(u32));
 	if (b->passes > 1 && count)
 		b->tmp = dmr_zalloc_large((b->passes > 2 ? 2 : 1) * (size_t)count * sizeof(*b->tmp));

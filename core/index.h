@@ -9,7 +9,8 @@
  * (the no-hit path with no entries at all is a single load of the count).
  *
  * 12 bytes of RAM per entry, in leaves of 16 entries: 16 sorted main blocks
- * (128 bytes), then their spare blocks and states (64 bytes). Above the
+ * (128 bytes), then their spare blocks and states (64 bytes), and a bit
+ * filter of about 1 byte per entry in front of it all. Above the
  * leaves sits a static search tree of every 16th key, every 16th of those,
  * ..., about half a byte per entry. A lookup counts the keys below its
  * target in one node of 16 per level (compares and adds, no data-dependent
@@ -62,10 +63,22 @@ struct dmr_index {
 	u32 level_count[DMR_INDEX_MAX_LEVELS + 1];
 	u64 *level_key[DMR_INDEX_MAX_LEVELS + 1];
 	struct dmr_index_leaf *leaf;
+	/*
+	 * A filter in front of the tree: bit g set if some entry's main block
+	 * lies in granule g (2^filter_shift blocks), all entries below
+	 * filter_cover; about 8 granules per entry. I/O far from every entry
+	 * then costs one load instead of a walk. NULL when not usable.
+	 */
+	u64 *filter;
+	u64 filter_cover;
+	u32 filter_shift;
 };
 
-/* An index for count entries; set each entry, in key order, then seal. */
-struct dmr_index *dmr_index_alloc(u32 count);
+/*
+ * An index for count entries with main blocks up to max_key; set each
+ * entry, in key order, then seal.
+ */
+struct dmr_index *dmr_index_alloc(u32 count, u64 max_key);
 void dmr_index_free(struct dmr_index *ix);
 void dmr_index_set(struct dmr_index *ix, u32 i, const struct dmr_index_entry *e);
 void dmr_index_seal(struct dmr_index *ix);

@@ -291,7 +291,7 @@ static int format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_index 
 
 	dmr_meta_reset(m);
 	m->generation = 0;
-	*ix = dmr_index_alloc(0);
+	*ix = dmr_index_alloc(0, 0);
 	if (!*ix) {
 		snprintf(err, errlen, "cannot allocate the lookup index");
 		return -ENOMEM;

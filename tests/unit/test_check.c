@@ -80,7 +80,7 @@ static void test_consistent(void **state)
 		char err[64];
 
 		assert_int_equal(dmr_meta_init(&f.m, &geo, err, sizeof(err)), 0);
-		f.ix = dmr_index_alloc(0);
+		f.ix = dmr_index_alloc(0, 0);
 		expect(&f, true, 0, NULL);
 		fx_free(&f);
 	}
@@ -246,7 +246,7 @@ static void test_index(void **state)
 			expect(&f, true, 1, "lookup index holds 39 entries, slots map 40");
 			break;
 		case 4:	/* duplicated */
-			n = dmr_index_alloc(41);
+			n = dmr_index_alloc(41, U64_MAX);
 			for (u32 i = 0; i < 41; i++) {
 				e = dmr_index_get(f.ix, i <= 10 ? i : i - 1);
 				dmr_index_set(n, i, &e);

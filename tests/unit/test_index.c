@@ -171,7 +171,7 @@ static void test_empty(void **state)
 	(void)state;
 
 	assert_int_equal(dmr_index_find(NULL, 0, ~0ULL), DMR_INDEX_NONE);
-	ix = dmr_index_alloc(0);
+	ix = dmr_index_alloc(0, 0);
 	assert_non_null(ix);
 	assert_int_equal(dmr_index_find(ix, 0, ~0ULL), DMR_INDEX_NONE);
 	/* Removing what is not there, from nothing. */
@@ -305,6 +305,47 @@ static void test_build(void **state)
 }
 
 /* A deep search tree (5 levels): every answer equals a binary search's. */
+/*
+ * The filter in front of the tree: entries at the edges of granules and at
+ * the largest key; queries just beside them, across them, past the last
+ * key; a key set beyond what the filter covers turns it off, not wrong.
+ */
+static void test_filter(void **state)
+{
+	static const u64 keys[] = { 0, 7, 8, 1000, 1023, 1024, 99999, 1000000 };
+	struct dmr_index_entry e = { .state = DMR_SLOT_REMAPPED };
+	struct dmr_index *ix = dmr_index_alloc(ARRAY_SIZE(keys), 1000000);
+	u32 i, hit;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		e.main_block = keys[i];
+		e.spare_block = i;
+		dmr_index_set(ix, i, &e);
+	}
+	dmr_index_seal(ix);
+	assert_non_null(ix->filter);
+	assert_true(ix->filter_shift > 0);
+	for (u64 lo = 0; lo < 1000010; lo += lo < 2000 ? 1 : 997) {
+		for (u64 len = 1; len <= 3000; len *= 7) {
+			u64 hi = lo + len - 1;
+
+			for (hit = 0; hit < ARRAY_SIZE(keys) && !(keys[hit] >= lo && keys[hit] <= hi); hit++)
+				;
+			assert_int_equal(dmr_index_find(ix, lo, hi),
+					 hit < ARRAY_SIZE(keys) ? hit : DMR_INDEX_NONE);
+		}
+	}
+	assert_int_equal(dmr_index_find(ix, 1000001, U64_MAX), DMR_INDEX_NONE);
+	assert_int_equal(dmr_index_find(ix, 0, U64_MAX), 0);
+	/* Beyond the cover: no filter from now on, and still right. */
+	e.main_block = 5000000;
+	dmr_index_set(ix, ARRAY_SIZE(keys) - 1, &e);
+	assert_null(ix->filter);
+	assert_int_equal(dmr_index_find(ix, 4999999, 5000000), ARRAY_SIZE(keys) - 1);
+	dmr_index_free(ix);
+}
+
 static void test_large_tree(void **state)
 {
 	enum { N = 300000 };
@@ -345,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_update_random),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_large_tree),
 	};
 	return cmocka_run_group_tests_name("index", tests, NULL, NULL);
