@@ -146,7 +146,7 @@ static u32 lower_bound(const struct dmr_index *ix, u64 key)
 /* Whether an entry may lie in lo..hi: false only if none does. */
 static bool filter_may(const struct dmr_index *ix, u64 lo, u64 hi)
 {
-	u64 g, last;
+	u64 g, last, w;
 
 	if (lo >= ix->filter_cover)
 		return false;
@@ -154,10 +154,11 @@ static bool filter_may(const struct dmr_index *ix, u64 lo, u64 hi)
 	last = min_t(u64, hi, ix->filter_cover - 1) >> ix->filter_shift;
 	if (last - g >= 64)
 		return true;
-	for (; g <= last; g++)
-		if (ix->filter[g / 64] & (1ULL << (g % 64)))
-			return true;
-	return false;
+	/* Granules g..last: within one word or two, tested with masks. */
+	w = ix->filter[g / 64] & (~0ULL << (g % 64));
+	if (g / 64 == last / 64)
+		return w & (~0ULL >> (63 - last % 64));
+	return w || (ix->filter[last / 64] & (~0ULL >> (63 - last % 64)));
 }
 
 u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi)
