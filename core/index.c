@@ -67,19 +67,25 @@ void dmr_index_free(struct dmr_index *ix)
 	dmr_free(ix);
 }
 
+/* A block the filter cannot hold turns the filter off (set bits only ever say "maybe"). */
+static void filter_set(struct dmr_index *ix, u64 block)
+{
+	u64 g;
+
+	if (!ix->filter || block >= ix->filter_cover) {
+		ix->filter = NULL;
+		return;
+	}
+	g = block >> ix->filter_shift;
+	ix->filter[g / 64] |= 1ULL << (g % 64);
+}
+
 void dmr_index_set(struct dmr_index *ix, u32 i, const struct dmr_index_entry *e)
 {
 	struct dmr_index_leaf *leaf = &ix->leaf[i / DMR_INDEX_FAN];
 
 	leaf->key[i % DMR_INDEX_FAN] = e->main_block;
-	/* A block the filter cannot hold turns the filter off (set bits only ever say "maybe"). */
-	if (ix->filter && e->main_block < ix->filter_cover) {
-		u64 g = e->main_block >> ix->filter_shift;
-
-		ix->filter[g / 64] |= 1ULL << (g % 64);
-	} else {
-		ix->filter = NULL;
-	}
+	filter_set(ix, e->main_block);
 	leaf->val[i % DMR_INDEX_FAN] = e->spare_block |
 				       (e->state == DMR_SLOT_PENDING ? DMR_INDEX_PENDING : 0);
 }
@@ -230,11 +236,8 @@ struct dmr_index *dmr_index_update(const struct dmr_index *ix,
 	if (count > tail_from)
 		copy_entries(n, tail_to, ix, tail_from, count - tail_from);
 	/* The copied entries' filter bits. */
-	for (k = 0; n->filter && k < new_count; k++) {
-		u64 g = dmr_index_main(n, k) >> n->filter_shift;
-
-		n->filter[g / 64] |= 1ULL << (g % 64);
-	}
+	for (k = 0; n->filter && k < new_count; k++)
+		filter_set(n, dmr_index_main(n, k));
 	dmr_index_seal(n);
 	return n;
 }
