@@ -149,31 +149,10 @@ static u32 lower_bound(const struct dmr_index *ix, u64 key)
 	return node * DMR_INDEX_FAN + count_below(ix->leaf[node].key, key);
 }
 
-/* Whether an entry may lie in lo..hi: false only if none does. */
-static bool filter_may(const struct dmr_index *ix, u64 lo, u64 hi)
+u32 dmr_index_search(const struct dmr_index *ix, u64 lo, u64 hi)
 {
-	u64 g, last, w;
+	u32 i = lower_bound(ix, lo);
 
-	if (lo >= ix->filter_cover)
-		return false;
-	g = lo >> ix->filter_shift;
-	last = min_t(u64, hi, ix->filter_cover - 1) >> ix->filter_shift;
-	if (last - g >= 64)
-		return true;
-	/* Granules g..last: within one word or two, tested with masks. */
-	w = ix->filter[g / 64] & (~0ULL << (g % 64));
-	if (g / 64 == last / 64)
-		return w & (~0ULL >> (63 - last % 64));
-	return w || (ix->filter[last / 64] & (~0ULL >> (63 - last % 64)));
-}
-
-u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi)
-{
-	u32 i;
-
-	if (!ix || !ix->count || (ix->filter && !filter_may(ix, lo, hi)))
-		return DMR_INDEX_NONE;
-	i = lower_bound(ix, lo);
 	if (i < ix->count && dmr_index_main(ix, i) <= hi)
 		return i;
 	return DMR_INDEX_NONE;

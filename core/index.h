@@ -115,11 +115,38 @@ static inline struct dmr_index_entry dmr_index_get(const struct dmr_index *ix, u
 	return e;
 }
 
+/* Whether an entry may lie in lo..hi by the filter: false only if none does. */
+static inline bool dmr_index_filter_may(const struct dmr_index *ix, u64 lo, u64 hi)
+{
+	u64 g, last, w;
+
+	if (lo >= ix->filter_cover)
+		return false;
+	g = lo >> ix->filter_shift;
+	last = min_t(u64, hi, ix->filter_cover - 1) >> ix->filter_shift;
+	if (last - g >= 64)
+		return true;
+	/* Granules g..last: within one word or two, tested with masks. */
+	w = ix->filter[g / 64] & (~0ULL << (g % 64));
+	if (g / 64 == last / 64)
+		return w & (~0ULL >> (63 - last % 64));
+	return w || (ix->filter[last / 64] & (~0ULL >> (63 - last % 64)));
+}
+
+/* dmr_index_find() past the filter: the walk down the tree. */
+u32 dmr_index_search(const struct dmr_index *ix, u64 lo, u64 hi);
+
 /*
  * Position of the first entry with lo <= main_block <= hi, or DMR_INDEX_NONE
- * (which is >= count, so "i < ix->count" ends a walk from it).
+ * (which is >= count, so "i < ix->count" ends a walk from it). Inline: the
+ * I/O path's usual answer, "none", then costs no call.
  */
-u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi);
+static inline u32 dmr_index_find(const struct dmr_index *ix, u64 lo, u64 hi)
+{
+	if (!ix || !ix->count || (ix->filter && !dmr_index_filter_may(ix, lo, hi)))
+		return DMR_INDEX_NONE;
+	return dmr_index_search(ix, lo, hi);
+}
 
 /* The entry for block, if there is one. */
 bool dmr_index_lookup(const struct dmr_index *ix, u64 block, struct dmr_index_entry *out);

@@ -148,9 +148,11 @@ static struct remap_busy *busy_find(struct remap_c *rc, u64 first, u64 last)
  * Send a data bio to where its first block lives, cut at the first block
  * boundary where that changes. may_split is false for bios resubmitted
  * after waiting: they were cut to one block before they waited, and
- * dm_accept_partial_bio() may only be called from ->map.
+ * dm_accept_partial_bio() may only be called from ->map. Inlined into
+ * remap_map(): each call and return on the path costs a return thunk in
+ * Debian's kernels (CONFIG_RETHUNK), measurable next to linear.
  */
-int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
+static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 {
 	struct remap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t sector = dm_target_offset(rc->ti, bio->bi_iter.bi_sector);
@@ -173,7 +175,15 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	 * request-based devices have consumed by the time it runs.
 	 */
 	pb->iter.bi_size = 0;
-	rcu_read_lock();
+	/*
+	 * From the busy check to the inflight count, one RCU reader, which
+	 * busy_wait()'s grace period waits for. Preemption disabled: that is a
+	 * reader for synchronize_rcu() and kvfree_rcu() as rcu_read_lock() is
+	 * (one RCU since 4.20), and unlike rcu_read_lock() under
+	 * CONFIG_PREEMPT_RCU (Debian's kernels) it is inline, not two calls per
+	 * bio. Nothing below sleeps.
+	 */
+	rcu_read_lock_sched();
 	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
 		/* busy points into an array busy_end() compacts: used under the lock only. */
 		spin_lock(&rc->busy_lock);
@@ -192,12 +202,12 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 			last = busy->first - 1;
 		spin_unlock(&rc->busy_lock);
 	}
-	ix = rcu_dereference(rc->index);
 	/*
 	 * The first entry in the bio's range that moves it: pending blocks keep
 	 * their data on main until they are rewritten, and a write to one goes
 	 * to the worker, which puts it on the spare.
 	 */
+	ix = rcu_dereference_sched(rc->index);
 	for (i = dmr_index_find(ix, first, last);
 	     i < ix->count && (main_block = dmr_index_main(ix, i)) <= last; i++) {
 		v = dmr_index_val(ix, i);
@@ -264,7 +274,7 @@ int remap_map_bio(struct remap_c *rc, struct bio *bio, bool may_split)
 	pb->counted = true;
 	this_cpu_inc(rc->pcpu->inflight[pb->epoch]);
 out:
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return ret;
 }
 
