@@ -6,7 +6,7 @@
 # usage: install.sh <kernel series>...   (default: 6.1 6.12)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 [ $# -gt 0 ] || set -- 6.1 6.12
@@ -15,8 +15,9 @@ prefix=/usr/local
 # What a caller's environment could redirect: the checks expect the defaults.
 unset DESTDIR PREFIX SBINDIR MANDIR INSTALL_MOD_DIR
 
+failed=0
 pass() { echo "PASS pkg/$1"; }
-fail() { echo "FAIL pkg/$1${2:+: $2}"; }
+fail() { echo "FAIL pkg/$1${2:+: $2}"; failed=$((failed + 1)); }
 # expect <label> <actual> <expected>
 expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi; }
 
@@ -46,19 +47,19 @@ expect "uninstall leaves no file" "$left" ""
 # with a key it creates in /var/lib/dkms) uses a key made under $tmp too.
 if ! command -v dkms > /dev/null; then
 	fail dkms "dkms is not installed (scripts/install-deps.sh)"
-	exit 0
+	exit 1
 fi
 export mok_signing_key="$tmp/mok.key" mok_certificate="$tmp/mok.pub"
 dkms_() { dkms --dkmstree "$tmp/dkms" --sourcetree "$tmp/src" "$@"; }
 mkdir -p "$tmp/dkms" "$tmp/src"
-make -s dkms-source > /dev/null || { fail dkms-source; exit 0; }
+make -s dkms-source > /dev/null || { fail dkms-source; exit 1; }
 if dkms_ add "build/dkms/dm-remap-$version" > "$tmp/dkms-add.log" 2>&1 &&
 	[ -f "$tmp/src/dm-remap-$version/dkms.conf" ]; then
 	pass "dkms add dm-remap/$version"
 else
 	cat "$tmp/dkms-add.log"
 	fail "dkms add dm-remap/$version"
-	exit 0
+	exit 1
 fi
 for s in "$@"; do
 	kver=$(scripts/kernel-version.sh "$s") || { fail "dkms build/$s" "no kernel"; continue; }
@@ -70,7 +71,8 @@ for s in "$@"; do
 		fail "dkms build/$kver"
 		continue
 	fi
-	ko=$(ls "$tmp/dkms/dm-remap/$version/$kver"/*/module/dm-remap.ko* 2>/dev/null | head -n 1)
+	ko=$(find "$tmp/dkms/dm-remap/$version/$kver" -path "*/module/dm-remap.ko*" | head -n 1)
 	expect "dkms module vermagic/$kver" "$(modinfo -F vermagic "$ko" 2>&1 | cut -d' ' -f1)" "$kver"
 	expect "dkms module version/$kver" "$(modinfo -F version "$ko" 2>&1)" "$version"
 done
+[ "$failed" -eq 0 ]
