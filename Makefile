@@ -4,6 +4,8 @@
 #   make KDIR=... W=1 C=1  module against other headers, extra warnings, sparse
 #   make check           unit tests, fuzzers, builds on both kernels, VM suite on both
 #   make demo            boot a VM and show a remap device at work
+#   make install         tool, man pages, module for KDIR (DESTDIR, PREFIX honoured)
+#   make dkms-source     a DKMS source tree in build/dkms/; make dkms-add adds it
 #
 # KDIR defaults to the headers of Debian's linux-headers-amd64 (6.1), not of the
 # running kernel: the module is tested in Debian's kernels under QEMU.
@@ -11,6 +13,8 @@
 KDIR ?= /usr/src/linux-headers-$(shell scripts/kernel-version.sh 6.1 2>/dev/null)
 KVER := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD := build
+# The target's version, from the one place it is set (kernel/dm-remap.h).
+VERSION := $(shell awk '/^.define DMR_VERSION_(MAJOR|MINOR|PATCH) / { v = v s $$3; s = "." } END { print v }' kernel/dm-remap.h)
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -24,7 +28,8 @@ CORE_LIBS := -lisal
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke bench-vm crash-long replay-long stress-long
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke bench-vm crash-long replay-long stress-long \
+	install uninstall version dkms-source dkms-add
 
 all: module userspace
 
@@ -84,6 +89,56 @@ demo:
 
 clean:
 	rm -rf $(BUILD)
+
+version:
+	@echo $(VERSION)
+
+# Installation. DESTDIR stages it for a package; the module goes through the
+# kernel's modules_install into /lib/modules/<KVER>/$(INSTALL_MOD_DIR), where
+# updates/ takes precedence over an in-tree module of the same name. Kbuild
+# skips depmod without a System.map (headers have none), so it runs here, on
+# the live system only. Kbuild also signs the module when KDIR holds the
+# kernel's signing key (a kernel built locally); with a distribution's headers
+# sign-file fails, says so, and the module is installed unsigned: under
+# Secure Boot, install through DKMS, which signs with its own enrolled key.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+INSTALL_MOD_DIR ?= updates
+MAN_PAGES := docs/man/dmremap.8 docs/man/dm-remap.7
+
+install: module $(BUILD)/dmremap
+	install -D -m 0755 $(BUILD)/dmremap $(DESTDIR)$(SBINDIR)/dmremap
+	for m in $(MAN_PAGES); do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/$(KVER)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall:
+	@test -n "$(KVER)" || { echo "no kernel headers in KDIR=$(KDIR)"; exit 1; }
+	rm -f $(DESTDIR)$(SBINDIR)/dmremap
+	for m in $(MAN_PAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/dm-remap.ko*
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# DKMS: a source tree with only what the module needs, laid out as
+# scripts/build-kmod.sh stages it (kernel/ at the top, core/ below it, so
+# dkms's default `make -C <kernel> M=<tree>` builds it), and dkms.conf with
+# the version filled in. `make dkms-add` copies it to /usr/src/dm-remap-<version>;
+# then `dkms install dm-remap/<version>` builds and installs it per kernel.
+DKMS_SRC := $(BUILD)/dkms/dm-remap-$(VERSION)
+
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/core
+	cp kernel/Kbuild kernel/*.c kernel/*.h $(DKMS_SRC)/
+	cp core/*.c core/*.h $(DKMS_SRC)/core/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf.in > $(DKMS_SRC)/dkms.conf
+
+dkms-add: dkms-source
+	dkms add $(DKMS_SRC)
 
 # Benchmarks: `make bench` prints figures against the goals (docs/performance.md);
 # `make bench-smoke` (in make check) only proves they run. `make bench-vm` below.

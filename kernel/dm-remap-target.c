@@ -438,7 +438,7 @@ static void remap_resume(struct dm_target *ti)
 
 static struct target_type remap_target = {
 	.name = "remap",
-	.version = { 4, 0, 0 },
+	.version = { DMR_VERSION_MAJOR, DMR_VERSION_MINOR, DMR_VERSION_PATCH },
 	/*
 	 * map never sleeps (RCU, spinlocks; bios that must wait are queued),
 	 * so REQ_NOWAIT bios are fine. Without this flag io_uring hands every
@@ -475,7 +475,7 @@ static int __init dm_remap_init(void)
 		remap_debugfs_exit();
 		return r;
 	}
-	DMINFO("version 4.0.0 loaded, crc32c self-test passed");
+	DMINFO("version " DMR_VERSION " loaded, crc32c self-test passed");
 	return 0;
 }
 
@@ -490,4 +490,4 @@ module_exit(dm_remap_exit);
 
 MODULE_DESCRIPTION(DM_NAME " target remapping bad blocks to a spare region");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("4.0.0");
+MODULE_VERSION(DMR_VERSION);

@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/stringify.h>
 
 #include "table.h"
 #include "meta.h"
@@ -21,6 +22,15 @@
 #include "report.h"
 
 #define DM_MSG_PREFIX "remap"
+
+/*
+ * The target's version: the one place it is set. The Makefile reads these
+ * three lines for dkms.conf and the install checks.
+ */
+#define DMR_VERSION_MAJOR 4
+#define DMR_VERSION_MINOR 0
+#define DMR_VERSION_PATCH 0
+#define DMR_VERSION __stringify(DMR_VERSION_MAJOR.DMR_VERSION_MINOR.DMR_VERSION_PATCH)
 
 /* Metadata mode, shown in status. */
 enum remap_mode {

@@ -8,7 +8,7 @@ PKGS="gcc make libc6-dev pkg-config
 linux-headers-amd64 linux-headers-6.12-amd64
 libdevmapper-dev libcmocka-dev libisal-dev sparse clang libclang-rt-14-dev
 qemu-system-x86 busybox-static dmsetup coreutils
-cpio xz-utils zstd kmod util-linux
+cpio xz-utils zstd kmod util-linux dkms groff-base
 e2fsprogs xfsprogs btrfs-progs fio"
 
 missing=""

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make check`: what CI runs. Installs missing Debian packages (as root),
 # runs the unit tests under ASan/UBSan and the fuzzers briefly, builds the module W=1 and sparse
-# clean against both supported kernels, runs the VM scenarios on both kernels
+# clean against both supported kernels, checks the packaging (install, DKMS,
+# man pages) without touching the system, runs the VM scenarios on both kernels
 # and the harness self-tests; ends with one line "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,9 @@ echo "== fuzzers (short run)"
 step fuzz make -s fuzz
 echo "== module builds (W=1, sparse)"
 step build build_modules
+echo "== packaging: make install into a DESTDIR, DKMS builds, man pages"
+step pkg tests/pkg/install.sh 6.1 6.12
+step man tests/pkg/man.sh
 echo "== VM scenarios"
 step vm tests/vm/run-suite.sh 6.1 6.12
 echo "== harness self-tests (each must fail for its stated reason)"
