@@ -286,6 +286,118 @@ static void test_damage_found_and_repaired(void **state)
 	free(im.data);
 }
 
+/*
+ * dmr_store_format is what activation writes into an all-zero region, byte
+ * for byte; it overwrites metadata that was there, copy by copy.
+ */
+static void test_format(void **state)
+{
+	struct dmr_copy_info ci[DMR_MAX_COPIES];
+	struct img loaded, formatted;
+	struct dmr_meta m;
+	struct result res;
+	struct dmr_io io;
+	char err[256];
+	u64 data;
+	(void)state;
+
+	make_image(&loaded, 0);	/* formatted by activation, then one commit */
+	memset(&formatted, 0, sizeof(formatted));
+	formatted.sectors = geo.spare_len;
+	formatted.data = calloc(formatted.sectors, 512);
+	formatted.bad_sector = U64_MAX;
+	assert_non_null(formatted.data);
+	io_for(&io, &formatted, false);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), 0);
+	assert_true(data == geo.spare_start + geo.spare_len);
+	assert_int_equal(dmr_store_format(&m, &io, ci), 3);
+	assert_int_equal(m.generation, 1);
+	assert_int_equal(m.copies_ok, 7);
+	for (u32 c = 0; c < 3; c++)
+		assert_int_equal(ci[c].state, DMR_COPY_OK);
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), 0);
+	assert_true(data == dmr_copy_page_sector(&m, 0, 0));
+	/* Activation's format and its commit of nothing new: generation 2. */
+	load(&loaded, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(dmr_store_commit(&m, &io, NULL), 3);
+	assert_memory_equal(formatted.data, loaded.data, geo.spare_len * 512);
+
+	/* Over remaps: all gone, generation 1 again. */
+	free(loaded.data);
+	make_image(&loaded, 100);
+	free(io.buf);
+	io_for(&io, &loaded, false);
+	assert_int_equal(dmr_store_format(&m, &io, NULL), 3);
+	load(&loaded, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.count, 0);
+	assert_int_equal(res.rep.copy[0].generation, 1);
+	assert_int_equal(res.copies_ok, 7);
+
+	/* A non-zero byte anywhere is found, in its sector. */
+	memset(formatted.data, 0, geo.spare_len * 512);
+	formatted.data[777777] = 1;
+	free(io.buf);
+	io_for(&io, &formatted, false);
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), 0);
+	assert_int_equal(data, 777777 / 512);
+	formatted.bad_sector = 5;
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), -EIO);
+	dmr_meta_destroy(&m);
+	free(io.buf);
+	free(loaded.data);
+	free(formatted.data);
+}
+
+/* DMR_LOAD_NO_FORMAT repairs, but neither formats nor writes without a valid copy. */
+static void test_no_format(void **state)
+{
+	struct dmr_meta m;
+	struct result res;
+	struct img im;
+	u8 *before;
+	char err[256];
+	(void)state;
+
+	memset(&im, 0, sizeof(im));
+	im.sectors = geo.spare_len;
+	im.data = calloc(im.sectors, 512);
+	im.bad_sector = U64_MAX;
+	assert_non_null(im.data);
+	load(&im, false, DMR_LOAD_NO_FORMAT, &res);
+	assert_int_equal(res.r, -EINVAL);
+	load(&im, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, -EINVAL);
+	for (u64 i = 0; i < im.sectors * 512; i++)
+		assert_int_equal(im.data[i], 0);
+	free(im.data);
+
+	make_image(&im, 300);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	im.data[dmr_copy_page_sector(&m, 1, 0) * 512 + 20] ^= 1;
+	load(&im, false, DMR_LOAD_NO_FORMAT, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.rep.repaired, 2);
+	load(&im, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.copies_ok, 7);
+	assert_int_equal(res.count, 300);
+
+	/* Every copy damaged: refused, nothing written. */
+	for (u32 c = 0; c < 3; c++)
+		im.data[dmr_copy_page_sector(&m, c, 1) * 512 + 40] ^= 1;
+	before = malloc(im.sectors * 512);
+	assert_non_null(before);
+	memcpy(before, im.data, im.sectors * 512);
+	load(&im, false, DMR_LOAD_NO_FORMAT, &res);
+	assert_int_equal(res.r, -EINVAL);
+	assert_memory_equal(before, im.data, im.sectors * 512);
+	free(before);
+	dmr_meta_destroy(&m);
+	free(im.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_start_errors),
 		cmocka_unit_test(test_damage_found_and_repaired),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_no_format),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
