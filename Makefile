@@ -35,16 +35,17 @@ module:
 	@test -n "$(KVER)" || { echo "no kernel headers in KDIR=$(KDIR) (run scripts/install-deps.sh)"; exit 1; }
 	scripts/build-kmod.sh $(KDIR) $(BUILD)/$(KVER)/kmod kernel core
 
-TOOL_SRC := tools/dmremap/dmremap.c
+TOOL_SRC := tools/dmremap/dmremap.c tools/dmremap/dumpfile.c
+TOOL_HDR := tools/dmremap/dumpfile.h
 
 userspace: $(BUILD)/dmremap $(UNIT_BIN)
 
-$(BUILD)/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
+$(BUILD)/dmremap: $(TOOL_SRC) $(TOOL_HDR) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper $(CORE_LIBS)
 
 # The copy the VM scenarios run, under the sanitizers.
-$(BUILD)/san/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
+$(BUILD)/san/dmremap: $(TOOL_SRC) $(TOOL_HDR) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper $(CORE_LIBS)
 
