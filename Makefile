@@ -145,5 +145,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR)
 	clang $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 
+# The reader of dump's text is the tool's (restore), not the core's.
+$(BUILD)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c tools/dmremap/dumpfile.c $(TOOL_HDR) $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	clang $(USER_CFLAGS) -Itools/dmremap -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< tools/dmremap/dumpfile.c $(CORE_SRC) $(CORE_LIBS)
+
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
