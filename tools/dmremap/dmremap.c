@@ -681,7 +681,7 @@ struct offline_args {
 
 struct offline {
 	struct spare_file f;
-	FILE *out;		/* where findings go: stdout for check, stderr for dump */
+	FILE *out;		/* where findings go: stdout for check, stderr for the others */
 	struct dmr_geometry geo;
 	struct dmr_io io;
 	struct dmr_meta m;
@@ -747,7 +747,7 @@ static int offline_args(int argc, char **argv, unsigned int takes, struct offlin
 	return 0;
 }
 
-/* A finding about the metadata: check reports it on stdout, dump on stderr. */
+/* A finding about the metadata: check reports it on stdout, the others on stderr. */
 static dmr_printf(2, 3) void finding(const struct offline *o, const char *fmt, ...)
 {
 	va_list ap;
