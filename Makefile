@@ -69,7 +69,7 @@ $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog: $(BUILD)/san/%: tests/replay/%.c
 
 vm-tools: $(BUILD)/san/dmremap $(BUILD)/progs/dmr-blkio $(BUILD)/san/dmr-log-replay
 
-# The offline commands (check, dump) against images made by the shared core.
+# The offline commands (check, dump, format, repair, restore) against images made by the shared core.
 tool-test: $(BUILD)/san/dmremap $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog
 	tests/tool/offline.sh $(BUILD)/san/dmremap
 	tests/tool/replay.sh $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog
