@@ -445,6 +445,14 @@ run "$tool" dump medium3 4096 131072
 if cmp -s out medium2.dump; then pass restore-medium-dump-identical; else fail restore-medium-dump-identical "dumps differ"; fi
 if cmp -s medium2 medium3; then pass restore-medium-same-bytes; else fail restore-medium-same-bytes "images differ"; fi
 
+# A dump that went through a DOS editor (CRLF line ends) reads the same.
+sed 's/$/\r/' clean.dump > crlf.dump
+cp fmt crlf
+run "$tool" restore crlf $S crlf.dump
+expect restore-crlf 0 '^copy 1 at sector 2080: written, generation 3, read back ok'
+run "$tool" dump crlf $S
+if cmp -s out clean.dump; then pass restore-crlf-identical; else fail restore-crlf-identical "dumps differ"; fi
+
 # Over other metadata (a stale copy): every copy is the dump's afterwards.
 cp stale.orig over
 run "$tool" restore over $S clean.dump

@@ -133,7 +133,8 @@ static int next_line(struct reader *r)
 		return bad(r, "a NUL byte");
 	r->p += n + (nl != NULL);
 	r->ntok = 0;
-	for (s = strtok_r(r->buf, " \t", &save); s; s = strtok_r(NULL, " \t", &save)) {
+	/* A carriage return too: a dump that went through a DOS editor still reads. */
+	for (s = strtok_r(r->buf, " \t\r", &save); s; s = strtok_r(NULL, " \t\r", &save)) {
 		if (r->ntok == MAX_TOKENS) {
 			r->ntok++;
 			break;
@@ -445,7 +446,7 @@ int dump_parse(const char *text, size_t len, struct dmr_meta *m, struct dmr_inde
 	e = next_line(r);
 	if (e)
 		goto out;
-	if (r->buf[0]) {
+	if (r->ntok) {
 		e = bad(r, "expected an empty line before the rows");
 		goto out;
 	}
