@@ -518,8 +518,14 @@ expect restore-missing-file 1 'no-such-dump: No such file'
 run "$tool" restore target $S
 expect restore-usage 2 '^usage:'
 same restore-usage-unchanged target
-run "$tool" restore clean 2048 16384 clean.dump
-expect restore-region-past-end 1 'the dump is of spare region 2048\+8192'
+truncate -s $(((2048 + 16384) * 512)) big
+run ./mkimage big 2048 16384 4096 65536 remap:1
+run "$tool" dump big 2048 16384
+cp out big.dump
+cp target target.before
+run "$tool" restore target 2048 16384 big.dump
+expect restore-region-past-end 1 'spare region 2048\+16384 ends past the end \(10240 sectors\)'
+same restore-region-past-end-unchanged target
 
 # A block device: repaired through it, and refused while something holds it
 # (O_EXCL, as a live target or a mount would), when loop devices can be set up.
