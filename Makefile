@@ -40,16 +40,17 @@ module:
 	@test -n "$(KVER)" || { echo "no kernel headers in KDIR=$(KDIR) (run scripts/install-deps.sh)"; exit 1; }
 	scripts/build-kmod.sh $(KDIR) $(BUILD)/$(KVER)/kmod kernel core
 
-TOOL_SRC := tools/dmremap/dmremap.c
+TOOL_SRC := tools/dmremap/dmremap.c tools/dmremap/dumpfile.c
+TOOL_HDR := tools/dmremap/dumpfile.h
 
 userspace: $(BUILD)/dmremap $(UNIT_BIN)
 
-$(BUILD)/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
+$(BUILD)/dmremap: $(TOOL_SRC) $(TOOL_HDR) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper $(CORE_LIBS)
 
 # The copy the VM scenarios run, under the sanitizers.
-$(BUILD)/san/dmremap: $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR)
+$(BUILD)/san/dmremap: $(TOOL_SRC) $(TOOL_HDR) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) -ldevmapper $(CORE_LIBS)
 
@@ -73,7 +74,7 @@ $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog: $(BUILD)/san/%: tests/replay/%.c
 
 vm-tools: $(BUILD)/san/dmremap $(BUILD)/progs/dmr-blkio $(BUILD)/san/dmr-log-replay
 
-# The offline commands (check, dump) against images made by the shared core.
+# The offline commands (check, dump, format, repair, restore) against images made by the shared core.
 tool-test: $(BUILD)/san/dmremap $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog
 	tests/tool/offline.sh $(BUILD)/san/dmremap
 	tests/tool/replay.sh $(BUILD)/san/dmr-log-replay $(BUILD)/san/mklog
@@ -198,6 +199,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(@D)
 	clang $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+
+# The reader of dump's text is the tool's (restore), not the core's.
+$(BUILD)/fuzz/fuzz_dump: tests/fuzz/fuzz_dump.c tools/dmremap/dumpfile.c $(TOOL_HDR) $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	clang $(USER_CFLAGS) -Itools/dmremap -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< tools/dmremap/dumpfile.c $(CORE_SRC) $(CORE_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)

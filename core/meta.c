@@ -564,3 +564,56 @@ int dmr_meta_set_bad(struct dmr_meta *m, u32 spare)
 	mark_dirty(m, spare);
 	return 0;
 }
+
+int dmr_meta_set_slot(struct dmr_meta *m, u32 spare, u64 slot, char *err, size_t errlen)
+{
+	u32 state = dmr_slot_state(slot), c;
+	u64 main_block = dmr_slot_main(slot);
+
+	if (spare >= m->nr_blocks) {
+		snprintf(err, errlen, "spare block %u is past the region's last block %u",
+			 spare, m->nr_blocks - 1);
+		return -EINVAL;
+	}
+	for (c = 0; c < m->place.copies; c++) {
+		if (spare >= m->place.start[c] && spare < m->place.start[c] + m->place.copy_blocks) {
+			snprintf(err, errlen, "spare block %u lies in metadata copy %u", spare, c);
+			return -EINVAL;
+		}
+	}
+	if (m->slots[spare]) {
+		snprintf(err, errlen, "spare block %u is given twice", spare);
+		return -EINVAL;
+	}
+	switch (state) {
+	case DMR_SLOT_REMAPPED:
+	case DMR_SLOT_PENDING:
+		if (main_block >= m->main_blocks) {
+			snprintf(err, errlen, "main block %llu is past the device end (%llu blocks)",
+				 (unsigned long long)main_block,
+				 (unsigned long long)m->main_blocks);
+			return -EINVAL;
+		}
+		dmr_alloc_claim(&m->alloc, spare);
+		if (state == DMR_SLOT_REMAPPED)
+			m->nr_remapped++;
+		else
+			m->nr_pending++;
+		break;
+	case DMR_SLOT_BAD:
+		if (main_block) {
+			snprintf(err, errlen, "bad spare block %u names main block %llu", spare,
+				 (unsigned long long)main_block);
+			return -EINVAL;
+		}
+		dmr_alloc_set_bad(&m->alloc, spare);
+		break;
+	default:
+		snprintf(err, errlen, "spare block %u: slot state %u is not remapped, pending or bad",
+			 spare, state);
+		return -EINVAL;
+	}
+	m->slots[spare] = slot;
+	mark_dirty(m, spare);
+	return 0;
+}

@@ -127,6 +127,16 @@ int dmr_meta_remove(struct dmr_meta *m, u32 spare);
 /* Mark spare bad; a main block it served loses it (the caller decides). */
 int dmr_meta_set_bad(struct dmr_meta *m, u32 spare);
 
+/*
+ * Fill the free slot of spare with slot (REMAPPED or PENDING of a main
+ * block, or BAD), as restoring a saved table does: the block is chosen by
+ * the caller, not the allocator. A block in a metadata copy, one already
+ * filled, a main block past the device end or another state is refused:
+ * -EINVAL with err, nothing changed. A main block given twice is found when
+ * the lookup index is built (dmr_index_build).
+ */
+int dmr_meta_set_slot(struct dmr_meta *m, u32 spare, u64 slot, char *err, size_t errlen);
+
 bool dmr_meta_page_dirty(const struct dmr_meta *m, u32 index);
 u32 dmr_meta_nr_dirty(const struct dmr_meta *m);
 void dmr_meta_clean(struct dmr_meta *m);

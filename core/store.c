@@ -261,27 +261,36 @@ int dmr_store_write_copy(struct dmr_meta *m, const struct dmr_io *io, u32 c)
 	return write_copy(m, io, c, m->generation, true, &info);
 }
 
-static int region_is_zero(const struct dmr_meta *m, const struct dmr_io *io, bool *zero)
+int dmr_store_first_data(const struct dmr_meta *m, const struct dmr_io *io, u64 *sector)
 {
-	u64 sector = m->geo.spare_start, end = sector + m->geo.spare_len;
+	u64 at = m->geo.spare_start, end = at + m->geo.spare_len;
 	size_t bytes, i;
 	const u64 *w;
 	int r;
 
-	*zero = false;
-	while (sector < end) {
-		bytes = (size_t)min_t(u64, (u64)io->buf_pages * PAGE_SECTORS, end - sector) << 9;
-		r = io->read(io->ctx, sector, io->buf, bytes);
+	while (at < end) {
+		bytes = (size_t)min_t(u64, (u64)io->buf_pages * PAGE_SECTORS, end - at) << 9;
+		r = io->read(io->ctx, at, io->buf, bytes);
 		if (r)
 			return r;
 		w = io->buf;
-		for (i = 0; i < bytes / sizeof(*w); i++)
-			if (w[i])
+		for (i = 0; i < bytes / sizeof(*w); i++) {
+			if (w[i]) {
+				*sector = at + i * sizeof(*w) / 512;
 				return 0;
-		sector += bytes >> 9;
+			}
+		}
+		at += bytes >> 9;
 	}
-	*zero = true;
+	*sector = end;
 	return 0;
+}
+
+u32 dmr_store_format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_copy_info *rep)
+{
+	dmr_meta_reset(m);
+	m->generation = 0;
+	return dmr_store_commit(m, io, rep);
 }
 
 static int format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_index **ix,
@@ -289,14 +298,12 @@ static int format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_index 
 {
 	u32 c;
 
-	dmr_meta_reset(m);
-	m->generation = 0;
 	*ix = dmr_index_alloc(0, 0);
 	if (!*ix) {
 		snprintf(err, errlen, "cannot allocate the lookup index");
 		return -ENOMEM;
 	}
-	if (!dmr_store_commit(m, io, rep->copy)) {
+	if (!dmr_store_format(m, io, rep->copy)) {
 		snprintf(err, errlen, "formatting the spare region failed: %s", rep->copy[0].why);
 		dmr_index_free(*ix);
 		*ix = NULL;
@@ -333,7 +340,8 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 	struct dmr_index_builder bld;
 	u32 copies = m->place.copies, c, best;
 	bool tried[DMR_MAX_COPIES] = { false };
-	bool empty = true, zero;
+	bool empty = true;
+	u64 data;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -432,12 +440,16 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 			snprintf(err, errlen, "spare region is not formatted and the table says read_only");
 			return -EINVAL;
 		}
-		r = region_is_zero(m, io, &zero);
+		if (flags & DMR_LOAD_NO_FORMAT) {
+			snprintf(err, errlen, "spare region is not formatted: every metadata copy is empty");
+			return -EINVAL;
+		}
+		r = dmr_store_first_data(m, io, &data);
 		if (r) {
 			snprintf(err, errlen, "read error %d checking that the spare region is empty", r);
 			return r;
 		}
-		if (!zero) {
+		if (data < m->geo.spare_start + m->geo.spare_len) {
 			snprintf(err, errlen, "spare region holds data but no dm-remap metadata; refusing to format it (zero it or use dmremap format)");
 			return -EINVAL;
 		}

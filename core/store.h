@@ -62,6 +62,7 @@ struct dmr_load_report {
 const char *dmr_copy_state_name(enum dmr_copy_state s);
 
 #define DMR_LOAD_READ_ONLY 1U	/* never write: no format, no repair */
+#define DMR_LOAD_NO_FORMAT 2U	/* repair, but refuse an empty region (dmremap repair) */
 
 /*
  * Activate: m from dmr_meta_init(). On success m holds the newest valid
@@ -79,6 +80,19 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
  */
 u32 dmr_store_commit(struct dmr_meta *m, const struct dmr_io *io,
 		     struct dmr_copy_info *rep);
+
+/*
+ * Format: empty metadata committed to every copy at generation 1, what
+ * activation writes into an all-zero region. Returns the copies written, as
+ * dmr_store_commit.
+ */
+u32 dmr_store_format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_copy_info *rep);
+
+/*
+ * The first sector of the spare region holding a non-zero byte in *sector,
+ * the region's end if it is all zeroes. 0 or the read's -errno.
+ */
+int dmr_store_first_data(const struct dmr_meta *m, const struct dmr_io *io, u64 *sector);
 
 /* Write copy c in full at the current generation and flush. 0 or -errno. */
 int dmr_store_write_copy(struct dmr_meta *m, const struct dmr_io *io, u32 c);

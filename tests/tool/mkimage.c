@@ -3,7 +3,7 @@
  * mkimage: write dm-remap metadata into an image file with the shared core,
  * as the kernel would (dmr_store_load formats an all-zero region or loads
  * the metadata there; dmr_store_commit writes it), for the offline tests of
- * `dmremap check` and `dmremap dump`.
+ * `dmremap check`, `dump`, `format`, `repair` and `restore`.
  *
  *   mkimage <image> <spare_start> <spare_len> <block_size> <main_len> [op...]
  *

@@ -194,6 +194,87 @@ static void test_page_past_end(void **state)
 	dmr_meta_destroy(&m);
 }
 
+/* Restoring a saved table: chosen blocks, every refusal, nothing changed by one. */
+static void test_set_slot(void **state)
+{
+	struct dmr_index *ix;
+	struct dmr_meta m;
+	char err[128];
+	u64 dup = 0;
+	(void)state;
+
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	dmr_meta_clean(&m);
+	assert_int_equal(dmr_meta_set_slot(&m, 1000, dmr_slot_make(DMR_SLOT_REMAPPED, 8191),
+					   err, sizeof(err)), 0);
+	assert_true(dmr_meta_page_dirty(&m, 1000 / DMR_SLOTS_PER_PAGE));
+	assert_int_equal(dmr_meta_nr_dirty(&m), 1);
+	assert_int_equal(dmr_meta_set_slot(&m, 160, dmr_slot_make(DMR_SLOT_PENDING, 0),
+					   err, sizeof(err)), 0);
+	assert_int_equal(dmr_meta_set_slot(&m, 4095, dmr_slot_make(DMR_SLOT_BAD, 0),
+					   err, sizeof(err)), 0);
+	assert_int_equal(m.nr_remapped, 1);
+	assert_int_equal(m.nr_pending, 1);
+	assert_int_equal(m.alloc.nr_used, 2);
+	assert_int_equal(m.alloc.nr_bad, 1);
+	consistent(&m);
+
+	/* Refused: the first and last block of each copy, a block past the end,
+	 * a block given twice, a main block past the device, a bad block naming
+	 * a main block, an undefined state and FREE. */
+	assert_int_equal(dmr_meta_set_slot(&m, 0, dmr_slot_make(DMR_SLOT_REMAPPED, 1),
+					   err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "spare block 0 lies in metadata copy 0");
+	assert_int_equal(dmr_meta_set_slot(&m, 79, dmr_slot_make(DMR_SLOT_BAD, 0),
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(dmr_meta_set_slot(&m, 80, dmr_slot_make(DMR_SLOT_REMAPPED, 1),
+					   err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "spare block 80 lies in metadata copy 1");
+	assert_int_equal(dmr_meta_set_slot(&m, 159, dmr_slot_make(DMR_SLOT_PENDING, 1),
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(dmr_meta_set_slot(&m, 4096, dmr_slot_make(DMR_SLOT_REMAPPED, 1),
+					   err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "spare block 4096 is past the region's last block 4095");
+	assert_int_equal(dmr_meta_set_slot(&m, 1000, dmr_slot_make(DMR_SLOT_REMAPPED, 2),
+					   err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "spare block 1000 is given twice");
+	assert_int_equal(dmr_meta_set_slot(&m, 4095, dmr_slot_make(DMR_SLOT_BAD, 0),
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(dmr_meta_set_slot(&m, 1001, dmr_slot_make(DMR_SLOT_REMAPPED, 8192),
+					   err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "main block 8192 is past the device end (8192 blocks)");
+	assert_int_equal(dmr_meta_set_slot(&m, 1001, dmr_slot_make(DMR_SLOT_BAD, 5),
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(dmr_meta_set_slot(&m, 1001, dmr_slot_make(4, 5),
+					   err, sizeof(err)), -EINVAL);
+	assert_int_equal(dmr_meta_set_slot(&m, 1001, 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(m.slots[1001], 0);
+	assert_int_equal(m.nr_remapped, 1);
+	assert_int_equal(m.nr_pending, 1);
+	assert_int_equal(m.alloc.nr_used, 2);
+	assert_int_equal(m.alloc.nr_bad, 1);
+	consistent(&m);
+
+	/* The allocator hands out neither block afterwards. */
+	for (u32 i = 0; i < 4096 - 160 - 3; i++) {
+		u32 spare;
+
+		assert_int_equal(dmr_alloc_get(&m.alloc, &spare), 0);
+		assert_true(spare != 160 && spare != 1000 && spare != 4095);
+	}
+
+	/* A main block given twice: the index build names it. */
+	dmr_meta_destroy(&m);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_meta_set_slot(&m, 200, dmr_slot_make(DMR_SLOT_REMAPPED, 7),
+					   err, sizeof(err)), 0);
+	assert_int_equal(dmr_meta_set_slot(&m, 300, dmr_slot_make(DMR_SLOT_PENDING, 7),
+					   err, sizeof(err)), 0);
+	assert_int_equal(dmr_index_build(m.slots, m.nr_blocks, 2, &ix, &dup), -EINVAL);
+	assert_int_equal(dup, 7);
+	dmr_meta_destroy(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_page_past_end),
+		cmocka_unit_test(test_set_slot),
 	};
 	return cmocka_run_group_tests_name("meta", tests, NULL, NULL);
 }

@@ -18,6 +18,9 @@ struct img {
 	int result[2];
 	u32 in_flight, busy_polls;
 	u64 reads;
+	/* Pages that writes may still land (U64_MAX: no limit); then they fail: a power cut. */
+	u64 write_budget;
+	u64 pages_written;
 };
 
 static int copy_out(struct img *im, u64 sector, void *buf, size_t bytes)
@@ -41,8 +44,19 @@ static int img_read(void *ctx, u64 sector, void *buf, size_t bytes)
 static int img_write(void *ctx, u64 sector, const void *buf, size_t bytes)
 {
 	struct img *im = ctx;
+	u64 pages = bytes / PAGE;
 
 	assert_true(sector + bytes / 512 <= im->sectors);
+	if (pages > im->write_budget) {
+		/* The cut falls in this write: its first pages landed. */
+		memcpy(im->data + sector * 512, buf, im->write_budget * PAGE);
+		im->pages_written += im->write_budget;
+		im->write_budget = 0;
+		return -EIO;
+	}
+	if (im->write_budget != U64_MAX)
+		im->write_budget -= pages;
+	im->pages_written += pages;
 	memcpy(im->data + sector * 512, buf, bytes);
 	return 0;
 }
@@ -122,6 +136,7 @@ static void make_image(struct img *im, u32 n)
 	im->sectors = geo.spare_len;
 	im->data = calloc(im->sectors, 512);
 	im->bad_sector = U64_MAX;
+	im->write_budget = U64_MAX;
 	assert_non_null(im->data);
 	io_for(&io, im, false);
 	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
@@ -286,6 +301,215 @@ static void test_damage_found_and_repaired(void **state)
 	free(im.data);
 }
 
+/*
+ * dmr_store_format is what activation writes into an all-zero region, byte
+ * for byte; it overwrites metadata that was there, copy by copy.
+ */
+static void test_format(void **state)
+{
+	struct dmr_copy_info ci[DMR_MAX_COPIES];
+	struct img loaded, formatted;
+	struct dmr_meta m;
+	struct result res;
+	struct dmr_io io;
+	char err[256];
+	u64 data;
+	(void)state;
+
+	make_image(&loaded, 0);	/* formatted by activation, then one commit */
+	memset(&formatted, 0, sizeof(formatted));
+	formatted.sectors = geo.spare_len;
+	formatted.data = calloc(formatted.sectors, 512);
+	formatted.bad_sector = U64_MAX;
+	formatted.write_budget = U64_MAX;
+	assert_non_null(formatted.data);
+	io_for(&io, &formatted, false);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), 0);
+	assert_true(data == geo.spare_start + geo.spare_len);
+	assert_int_equal(dmr_store_format(&m, &io, ci), 3);
+	assert_int_equal(m.generation, 1);
+	assert_int_equal(m.copies_ok, 7);
+	for (u32 c = 0; c < 3; c++)
+		assert_int_equal(ci[c].state, DMR_COPY_OK);
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), 0);
+	assert_true(data == dmr_copy_page_sector(&m, 0, 0));
+	/* Activation's format and its commit of nothing new: generation 2. */
+	load(&loaded, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(dmr_store_commit(&m, &io, NULL), 3);
+	assert_memory_equal(formatted.data, loaded.data, geo.spare_len * 512);
+
+	/* Over remaps: all gone, generation 1 again. */
+	free(loaded.data);
+	make_image(&loaded, 100);
+	free(io.buf);
+	io_for(&io, &loaded, false);
+	assert_int_equal(dmr_store_format(&m, &io, NULL), 3);
+	load(&loaded, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.count, 0);
+	assert_int_equal(res.rep.copy[0].generation, 1);
+	assert_int_equal(res.copies_ok, 7);
+
+	/* A non-zero byte anywhere is found, in its sector. */
+	memset(formatted.data, 0, geo.spare_len * 512);
+	formatted.data[777777] = 1;
+	free(io.buf);
+	io_for(&io, &formatted, false);
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), 0);
+	assert_int_equal(data, 777777 / 512);
+	formatted.bad_sector = 5;
+	assert_int_equal(dmr_store_first_data(&m, &io, &data), -EIO);
+	dmr_meta_destroy(&m);
+	free(io.buf);
+	free(loaded.data);
+	free(formatted.data);
+}
+
+/* DMR_LOAD_NO_FORMAT repairs, but neither formats nor writes without a valid copy. */
+static void test_no_format(void **state)
+{
+	struct dmr_meta m;
+	struct result res;
+	struct img im;
+	u8 *before;
+	char err[256];
+	(void)state;
+
+	memset(&im, 0, sizeof(im));
+	im.sectors = geo.spare_len;
+	im.data = calloc(im.sectors, 512);
+	im.bad_sector = U64_MAX;
+	im.write_budget = U64_MAX;
+	assert_non_null(im.data);
+	load(&im, false, DMR_LOAD_NO_FORMAT, &res);
+	assert_int_equal(res.r, -EINVAL);
+	load(&im, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, -EINVAL);
+	for (u64 i = 0; i < im.sectors * 512; i++)
+		assert_int_equal(im.data[i], 0);
+	free(im.data);
+
+	make_image(&im, 300);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	im.data[dmr_copy_page_sector(&m, 1, 0) * 512 + 20] ^= 1;
+	load(&im, false, DMR_LOAD_NO_FORMAT, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.rep.repaired, 2);
+	load(&im, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.copies_ok, 7);
+	assert_int_equal(res.count, 300);
+
+	/* Every copy damaged: refused, nothing written. */
+	for (u32 c = 0; c < 3; c++)
+		im.data[dmr_copy_page_sector(&m, c, 1) * 512 + 40] ^= 1;
+	before = malloc(im.sectors * 512);
+	assert_non_null(before);
+	memcpy(before, im.data, im.sectors * 512);
+	load(&im, false, DMR_LOAD_NO_FORMAT, &res);
+	assert_int_equal(res.r, -EINVAL);
+	assert_memory_equal(before, im.data, im.sectors * 512);
+	free(before);
+	dmr_meta_destroy(&m);
+	free(im.data);
+}
+
+/*
+ * What dmremap format (gen 0 here) and restore (a table committed in full at
+ * gen) write over metadata at generation 2.
+ */
+static void write_over(struct img *im, u64 gen)
+{
+	struct dmr_meta m;
+	struct dmr_io io;
+	char err[256];
+
+	io_for(&io, im, false);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	if (!gen) {
+		dmr_store_format(&m, &io, NULL);
+	} else {
+		for (u32 i = 0; i < 100; i++)
+			assert_int_equal(dmr_meta_set_slot(&m, 6000 + 3 * i,
+							   dmr_slot_make(i % 4 ? DMR_SLOT_REMAPPED :
+									 DMR_SLOT_PENDING, 11ULL * i),
+							   err, sizeof(err)), 0);
+		m.generation = gen - 1;
+		dmr_store_commit(&m, &io, NULL);
+	}
+	dmr_meta_destroy(&m);
+	free(io.buf);
+}
+
+static bool same_table(const struct result *a, const struct result *b)
+{
+	return a->r == 0 && b->r == 0 && a->count == b->count && a->sum == b->sum;
+}
+
+/*
+ * A power cut at every page of a format or restore over other metadata, at a
+ * lower and a higher generation: a valid copy is always left, holding the old
+ * table or the new one, never a mix; a repair then makes every copy equal.
+ */
+static void test_writers_cut(void **state)
+{
+	static const u64 gens[] = { 0, 1, 5 };
+	struct result old, new, res, again;
+	struct img im, pristine;
+	struct dmr_meta m;
+	char err[256];
+	u64 total, cut;
+	u32 seen_old, seen_new;
+	(void)state;
+
+	make_image(&pristine, 300);
+	load(&pristine, false, DMR_LOAD_READ_ONLY, &old);
+	assert_int_equal(old.r, 0);
+	im = pristine;
+	im.data = malloc(im.sectors * 512);
+	assert_non_null(im.data);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	for (u32 g = 0; g < ARRAY_SIZE(gens); g++) {
+		memcpy(im.data, pristine.data, im.sectors * 512);
+		im.pages_written = 0;
+		write_over(&im, gens[g]);
+		total = im.pages_written;
+		assert_int_equal(total, 3 * (1 + m.nr_pages));
+		load(&im, false, DMR_LOAD_READ_ONLY, &new);
+		assert_int_equal(new.copies_ok, 7);
+		seen_old = seen_new = 0;
+		for (cut = 0; cut <= total; cut++) {
+			/* Only the copies were written: put them back. */
+			for (u32 c = 0; c < 3; c++) {
+				u64 at = dmr_copy_page_sector(&m, c, 0) * 512;
+
+				memcpy(im.data + at, pristine.data + at, (1 + (size_t)m.nr_pages) * PAGE);
+			}
+			im.write_budget = cut;
+			write_over(&im, gens[g]);
+			im.write_budget = U64_MAX;
+			load(&im, false, DMR_LOAD_READ_ONLY, &res);
+			if (same_table(&res, &old))
+				seen_old++;
+			else if (same_table(&res, &new))
+				seen_new++;
+			else
+				fail_msg("gen %llu, cut at page %llu: neither table (load %d, %u entries)",
+					 (unsigned long long)gens[g], (unsigned long long)cut, res.r,
+					 res.count);
+			load(&im, false, 0, &again);
+			load(&im, false, DMR_LOAD_READ_ONLY, &again);
+			assert_true(same_table(&again, &res));
+			assert_int_equal(again.copies_ok, 7);
+		}
+		assert_true(seen_old > 0 && seen_new > 0);
+	}
+	dmr_meta_destroy(&m);
+	free(im.data);
+	free(pristine.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +517,9 @@ int main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_start_errors),
 		cmocka_unit_test(test_damage_found_and_repaired),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_no_format),
+		cmocka_unit_test(test_writers_cut),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

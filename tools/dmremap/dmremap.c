@@ -4,9 +4,10 @@
  * libdevmapper (as lvm2 does) and builds and validates table lines with the
  * shared core (core/table.c), the same code the kernel target parses them with.
  * On live devices it sends the target's messages and waits for its events.
- * Offline, it checks and dumps the metadata on a spare device or image with
- * the core's loader and checker (core/store.c, core/check.c), the code the
- * kernel activates and checks with.
+ * Offline, it checks, dumps, formats, repairs and restores the metadata on a
+ * spare device or image with the core's loader, checker and commit
+ * (core/store.c, core/check.c), the code the kernel activates, checks and
+ * commits with.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "table.h"
 #include "store.h"
 #include "check.h"
+#include "dumpfile.h"
 
 #define TARGET "remap"
 
@@ -40,10 +42,14 @@ static int usage(FILE *f)
 		"  list <name>\n"
 		"  monitor <name> [--count <events>]\n"
 		"  import-badblocks <name> <file> [--block-size <bytes>]  (a `badblocks -o` list)\n"
-		"offline, on a spare device or image file (never written):\n"
+		"offline, on a spare device or image file (check and dump never write):\n"
 		"  check <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>]\n"
 		"  dump [--json] <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>]\n"
 		"       [--len <sectors>]\n"
+		"  format <spare_dev|image> <spare_start> <spare_len> --block-size <bytes> --len <sectors>\n"
+		"         [--force]\n"
+		"  repair <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>]\n"
+		"  restore <spare_dev|image> <spare_start> <spare_len> <dump file|->\n"
 		"Sizes and offsets are 512-byte sectors. See dmremap(8).\n");
 	return f == stderr ? 2 : 0;
 }
@@ -584,7 +590,10 @@ static int cmd_import(int argc, char **argv)
 /*
  * Offline commands: the metadata of a spare region, read from the spare
  * device or an image of it by the core's own loader (dmr_store_load, the
- * code the kernel activates with) in read-only mode. Nothing is ever written.
+ * code the kernel activates with). check and dump load read-only and never
+ * write; format, repair and restore write with the core's commit, copy by
+ * copy, each copy flushed (fsync) before the next is touched, so that a
+ * crash leaves at least one valid copy wherever there was one.
  */
 
 #define SCRATCH_PAGES 64U
@@ -593,6 +602,7 @@ struct spare_file {
 	const char *path;
 	int fd;
 	u64 sectors;
+	bool writable;
 };
 
 /* Whole reads only: a short read (the end of the file) is an error. */
@@ -620,17 +630,36 @@ static int file_read(void *ctx, u64 sector, void *buf, size_t bytes)
 
 static int file_write(void *ctx, u64 sector, const void *buf, size_t bytes)
 {
-	(void)ctx;
-	(void)sector;
-	(void)buf;
-	(void)bytes;
-	return -EROFS;
+	struct spare_file *f = ctx;
+	size_t done = 0;
+	ssize_t n;
+
+	if (!f->writable)
+		return -EROFS;
+	if (sector > (u64)INT64_MAX >> DMR_SECTOR_SHIFT)
+		return -EINVAL;
+	while (done < bytes) {
+		n = pwrite(f->fd, (const char *)buf + done, bytes - done,
+			   (off_t)(sector << DMR_SECTOR_SHIFT) + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
 }
 
+/* The commit's flush: fsync reaches the device's cache on a block device. */
 static int file_flush(void *ctx)
 {
-	(void)ctx;
-	return -EROFS;
+	struct spare_file *f = ctx;
+
+	if (!f->writable)
+		return -EROFS;
+	return fsync(f->fd) ? -errno : 0;
 }
 
 struct offline_args {
@@ -640,11 +669,19 @@ struct offline_args {
 	u64 len;		/* --len, 0: from the superblock */
 	u32 block_size;		/* --block-size, 0: from the superblock */
 	bool json;
+	bool force;
+	bool write;		/* open the spare for writing */
+	const char *file;	/* restore's dump */
 };
+
+/* What a command takes beyond <spare_dev|image> <spare_start> <spare_len>. */
+#define ARG_JSON 1U
+#define ARG_FORCE 2U
+#define ARG_FILE 4U		/* a fourth argument */
 
 struct offline {
 	struct spare_file f;
-	FILE *out;		/* where findings go: stdout for check, stderr for dump */
+	FILE *out;		/* where findings go: stdout for check, stderr for the others */
 	struct dmr_geometry geo;
 	struct dmr_io io;
 	struct dmr_meta m;
@@ -653,13 +690,14 @@ struct offline {
 	struct dmr_load_report rep;
 };
 
-/* <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>] [--json] */
-static int offline_args(int argc, char **argv, bool json_ok, struct offline_args *a)
+/* <spare_dev|image> <spare_start> <spare_len> [--block-size <bytes>] [--len <sectors>], and what takes says */
+static int offline_args(int argc, char **argv, unsigned int takes, struct offline_args *a)
 {
 	static const struct option opts[] = {
 		{ "block-size", required_argument, NULL, 'b' },
 		{ "len", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	u64 v;
@@ -683,16 +721,23 @@ static int offline_args(int argc, char **argv, bool json_ok, struct offline_args
 			}
 			break;
 		case 'j':
-			if (!json_ok)
+			if (!(takes & ARG_JSON))
 				return usage(stderr);
 			a->json = true;
+			break;
+		case 'f':
+			if (!(takes & ARG_FORCE))
+				return usage(stderr);
+			a->force = true;
 			break;
 		default:
 			return usage(stderr);
 		}
 	}
-	if (argc - optind != 3)
+	if (argc - optind != ((takes & ARG_FILE) ? 4 : 3))
 		return usage(stderr);
+	if (takes & ARG_FILE)
+		a->file = argv[optind + 3];
 	a->path = argv[optind];
 	if (dmr_parse_u64(argv[optind + 1], &a->spare_start) ||
 	    dmr_parse_u64(argv[optind + 2], &a->spare_len)) {
@@ -702,7 +747,7 @@ static int offline_args(int argc, char **argv, bool json_ok, struct offline_args
 	return 0;
 }
 
-/* A finding about the metadata: check reports it on stdout, dump on stderr. */
+/* A finding about the metadata: check reports it on stdout, the others on stderr. */
 static dmr_printf(2, 3) void finding(const struct offline *o, const char *fmt, ...)
 {
 	va_list ap;
@@ -714,16 +759,26 @@ static dmr_printf(2, 3) void finding(const struct offline *o, const char *fmt, .
 	va_end(ap);
 }
 
-/* Open the spare device or image; -1 (reported on stderr) if unusable. */
+/*
+ * Open the spare device or image; -1 (reported on stderr) if unusable. A
+ * block device to be written is opened exclusively: a live target (or a
+ * mounted filesystem) holds it, and its metadata is the target's to write.
+ */
 static int open_spare(struct offline *o, const struct offline_args *a)
 {
 	struct stat st;
 	uint64_t bytes;
 	const char *why = NULL;
+	int flags = O_RDONLY;
 
 	o->f.path = a->path;
-	o->f.fd = open(a->path, O_RDONLY | O_CLOEXEC);
-	if (o->f.fd < 0 || fstat(o->f.fd, &st))
+	if (a->write)
+		flags = !stat(a->path, &st) && S_ISBLK(st.st_mode) ? O_RDWR | O_EXCL : O_RDWR;
+	o->f.fd = open(a->path, flags | O_CLOEXEC);
+	o->f.writable = a->write && o->f.fd >= 0;
+	if (o->f.fd < 0 && errno == EBUSY)
+		why = "in use (a live dm-remap device or a mount holds it; remove it first)";
+	else if (o->f.fd < 0 || fstat(o->f.fd, &st))
 		why = strerror(errno);
 	else if (S_ISBLK(st.st_mode) && ioctl(o->f.fd, BLKGETSIZE64, &bytes))
 		why = strerror(errno);
@@ -859,15 +914,9 @@ static void offline_close(struct offline *o)
 		close(o->f.fd);
 }
 
-/*
- * Open, find the geometry and load the metadata read-only. 0 loaded,
- * 1 a finding (reported on out), -1 unusable (reported on stderr).
- */
-static int offline_open(struct offline *o, const struct offline_args *a, FILE *out)
+/* Before anything can fail: offline_close() works on it. */
+static int offline_setup(struct offline *o, FILE *out)
 {
-	char err[1024];
-	int r;
-
 	memset(o, 0, sizeof(*o));
 	o->f.fd = -1;
 	o->out = out;
@@ -881,7 +930,21 @@ static int offline_open(struct offline *o, const struct offline_args *a, FILE *o
 		fprintf(stderr, "dmremap: out of memory\n");
 		return -1;
 	}
-	if (open_spare(o, a))
+	return 0;
+}
+
+/*
+ * Open, find the geometry and load the metadata with the loader's flags
+ * (DMR_LOAD_READ_ONLY, or DMR_LOAD_NO_FORMAT to repair). 0 loaded, 1 a
+ * finding (reported on out), -1 unusable (reported on stderr).
+ */
+static int offline_open(struct offline *o, const struct offline_args *a, FILE *out,
+			unsigned int flags)
+{
+	char err[1024];
+	int r;
+
+	if (offline_setup(o, out) || open_spare(o, a))
 		return -1;
 	r = find_geometry(o, a);
 	if (r)
@@ -892,7 +955,7 @@ static int offline_open(struct offline *o, const struct offline_args *a, FILE *o
 		return -1;
 	}
 	o->meta_init = true;
-	r = dmr_store_load(&o->m, &o->io, DMR_LOAD_READ_ONLY, &o->ix, &o->rep, err, sizeof(err));
+	r = dmr_store_load(&o->m, &o->io, flags, &o->ix, &o->rep, err, sizeof(err));
 	if (r == -ENOMEM) {
 		fprintf(stderr, "dmremap: %s: %s\n", a->path, err);
 		return -1;
@@ -902,33 +965,6 @@ static int offline_open(struct offline *o, const struct offline_args *a, FILE *o
 		return 1;
 	}
 	return 0;
-}
-
-static void print_generation(FILE *f, u64 generation)
-{
-	if (generation)
-		fprintf(f, "%" PRIu64, generation);
-	else
-		fputc('-', f);
-}
-
-/* Why copy c is not ok; a stale copy's reason is the current generation. */
-static const char *copy_reason(const struct offline *o, u32 c, char *buf, size_t len)
-{
-	if (o->rep.copy[c].state != DMR_COPY_STALE)
-		return o->rep.copy[c].why;
-	snprintf(buf, len, "current is %" PRIu64, o->m.generation);
-	return buf;
-}
-
-static const char *slot_state_name(u32 state)
-{
-	switch (state) {
-	case DMR_SLOT_REMAPPED: return "remapped";
-	case DMR_SLOT_PENDING: return "pending";
-	case DMR_SLOT_BAD: return "bad";
-	default: return "free";
-	}
 }
 
 static int cmd_check(int argc, char **argv)
@@ -942,10 +978,10 @@ static int cmd_check(int argc, char **argv)
 	const char *why;
 	int r;
 
-	r = offline_args(argc, argv, false, &a);
+	r = offline_args(argc, argv, 0, &a);
 	if (r)
 		return r;
-	r = offline_open(&o, &a, stdout);
+	r = offline_open(&o, &a, stdout, DMR_LOAD_READ_ONLY);
 	if (r) {
 		if (r > 0)
 			printf("fail: 1 problem(s)\n");
@@ -959,8 +995,8 @@ static int cmd_check(int argc, char **argv)
 		ci = &o.rep.copy[c];
 		printf("copy %u at sector %" PRIu64 ": %s, generation ", c,
 		       dmr_copy_page_sector(&o.m, c, 0), dmr_copy_state_name(ci->state));
-		print_generation(stdout, ci->generation);
-		why = copy_reason(&o, c, rb, sizeof(rb));
+		dump_generation(stdout, ci->generation);
+		why = dump_copy_reason(&o.m, &o.rep, c, rb, sizeof(rb));
 		printf("%s%s\n", why[0] ? ": " : "", why);
 		if (ci->state != DMR_COPY_OK)
 			problems++;
@@ -1013,55 +1049,6 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void dump_text(const struct offline *o)
-{
-	const struct dmr_meta *m = &o->m;
-	const struct dmr_copy_info *ci;
-	u32 bs_sectors = m->geo.block_size >> DMR_SECTOR_SHIFT, c, i, b;
-	const char *why;
-	char rb[64];
-
-	printf("block_size:   %u\n"
-	       "main_len:     %" PRIu64 "\n"
-	       "spare_start:  %" PRIu64 "\n"
-	       "spare_len:    %" PRIu64 "\n"
-	       "blocks:       %u\n"
-	       "strategy:     %s\n"
-	       "copies:       %u of %" PRIu64 " blocks\n",
-	       m->geo.block_size, m->geo.main_len, m->geo.spare_start, m->geo.spare_len,
-	       m->nr_blocks, m->place.strategy, m->place.copies, m->place.copy_blocks);
-	for (c = 0; c < m->place.copies; c++) {
-		ci = &o->rep.copy[c];
-		printf("copy %u:       sector %" PRIu64 ", block %" PRIu64 ", %s, generation ",
-		       c, dmr_copy_page_sector(m, c, 0), m->place.start[c],
-		       dmr_copy_state_name(ci->state));
-		print_generation(stdout, ci->generation);
-		why = copy_reason(o, c, rb, sizeof(rb));
-		printf("%s%s\n", why[0] ? ": " : "", why);
-	}
-	printf("generation:   %" PRIu64 " (copy %d)\n"
-	       "features:     compat_ro 0x%x, compat 0x%x\n"
-	       "remapped:     %u\n"
-	       "pending:      %u\n"
-	       "bad:          %u\n"
-	       "reserved:     %u\n"
-	       "used:         %u\n"
-	       "free:         %u\n\n",
-	       m->generation, o->rep.chosen, m->compat_ro, m->compat, m->nr_remapped,
-	       m->nr_pending, m->alloc.nr_bad, m->alloc.nr_reserved, m->alloc.nr_used,
-	       dmr_alloc_free(&m->alloc));
-	printf("%-14s %-9s %-12s %s\n", "main_sector", "state", "spare_block", "spare_sector");
-	for (i = 0; i < o->ix->count; i++) {
-		struct dmr_index_entry e = dmr_index_get(o->ix, i);
-
-		printf("%-14" PRIu64 " %-9s %-12u %" PRIu64 "\n", e.main_block * bs_sectors,
-		       slot_state_name(e.state), e.spare_block, dmr_spare_sector(m, e.spare_block));
-	}
-	for (b = 0; b < m->nr_blocks; b++)
-		if (dmr_slot_state(m->slots[b]) == DMR_SLOT_BAD)
-			printf("%-14s %-9s %-12u %" PRIu64 "\n", "-", "bad", b, dmr_spare_sector(m, b));
-}
-
 static void dump_json(const struct offline *o)
 {
 	const struct dmr_meta *m = &o->m;
@@ -1082,7 +1069,7 @@ static void dump_json(const struct offline *o)
 		       ",\"state\":\"%s\",\"generation\":%" PRIu64 ",\"reason\":",
 		       c ? "," : "", c, dmr_copy_page_sector(m, c, 0), m->place.start[c],
 		       dmr_copy_state_name(ci->state), ci->generation);
-		json_str(copy_reason(o, c, rb, sizeof(rb)));
+		json_str(dump_copy_reason(m, &o->rep, c, rb, sizeof(rb)));
 		putchar('}');
 	}
 	printf("],\"generation\":%" PRIu64 ",\"loaded_from\":%d,\"compat_ro\":%u,\"compat\":%u"
@@ -1095,7 +1082,7 @@ static void dump_json(const struct offline *o)
 
 		printf("%s{\"main_sector\":%" PRIu64 ",\"state\":\"%s\",\"spare_block\":%u"
 		       ",\"spare_sector\":%" PRIu64 "}", sep, e.main_block * bs_sectors,
-		       slot_state_name(e.state), e.spare_block, dmr_spare_sector(m, e.spare_block));
+		       dump_state_name(e.state), e.spare_block, dmr_spare_sector(m, e.spare_block));
 	}
 	for (b = 0; b < m->nr_blocks; b++) {
 		if (dmr_slot_state(m->slots[b]) != DMR_SLOT_BAD)
@@ -1113,15 +1100,15 @@ static int cmd_dump(int argc, char **argv)
 	struct offline o;
 	int r;
 
-	r = offline_args(argc, argv, true, &a);
+	r = offline_args(argc, argv, ARG_JSON, &a);
 	if (r)
 		return r;
-	r = offline_open(&o, &a, stderr);
+	r = offline_open(&o, &a, stderr, DMR_LOAD_READ_ONLY);
 	if (!r) {
 		if (a.json)
 			dump_json(&o);
 		else
-			dump_text(&o);
+			dump_text(stdout, &o.m, o.ix, &o.rep);
 		if (fflush(stdout)) {
 			fprintf(stderr, "dmremap: writing the dump: %s\n", strerror(errno));
 			r = 1;
@@ -1129,6 +1116,288 @@ static int cmd_dump(int argc, char **argv)
 	}
 	offline_close(&o);
 	return r ? 1 : 0;
+}
+
+/* The spare region's line that check, repair and format print first. */
+static void print_region(const struct offline *o)
+{
+	printf("spare region %" PRIu64 "+%" PRIu64 " of %s: block_size %u, len %" PRIu64
+	       ", %s layout, %u copies\n", o->m.geo.spare_start, o->m.geo.spare_len, o->f.path,
+	       o->m.geo.block_size, o->m.geo.main_len, o->m.place.strategy, o->m.place.copies);
+}
+
+/*
+ * After a commit to every copy (ci: its outcome per copy): read each
+ * written copy back and compare it with memory, a line per copy. Returns
+ * the copies written and read back intact.
+ */
+static u32 report_written(const struct offline *o, const struct dmr_copy_info *ci)
+{
+	struct dmr_copy_info v;
+	u32 c, ok = 0;
+
+	for (c = 0; c < o->m.place.copies; c++) {
+		printf("copy %u at sector %" PRIu64 ": ", c, dmr_copy_page_sector(&o->m, c, 0));
+		if (ci[c].state != DMR_COPY_OK) {
+			printf("write failed: %s\n", ci[c].why);
+			continue;
+		}
+		dmr_store_verify_copy(&o->m, &o->io, c, &v);
+		if (v.state != DMR_COPY_OK) {
+			printf("written, but reads back %s: %s\n", dmr_copy_state_name(v.state), v.why);
+			continue;
+		}
+		printf("written, generation %" PRIu64 ", read back ok\n", o->m.generation);
+		ok++;
+	}
+	return ok;
+}
+
+/*
+ * What a region that is not all zeroes holds, on stderr: the metadata the
+ * given geometry loads, or where the data starts and why it does not load.
+ */
+static void describe_contents(struct offline *o, u64 data)
+{
+	struct dmr_index *ix = NULL;
+	char err[1024];
+	bool empty = true;
+	u32 c;
+
+	if (!dmr_store_load(&o->m, &o->io, DMR_LOAD_READ_ONLY, &ix, &o->rep, err, sizeof(err))) {
+		finding(o, "spare region %" PRIu64 "+%" PRIu64 " holds dm-remap metadata: generation %"
+			PRIu64 ", %u remapped, %u pending, %u bad (dmremap dump lists them)\n",
+			o->m.geo.spare_start, o->m.geo.spare_len, o->m.generation,
+			o->m.nr_remapped, o->m.nr_pending, o->m.alloc.nr_bad);
+		dmr_index_free(ix);
+		return;
+	}
+	for (c = 0; c < o->m.place.copies; c++)
+		empty &= o->rep.copy[c].state == DMR_COPY_EMPTY;
+	finding(o, "spare region %" PRIu64 "+%" PRIu64 " holds data from sector %" PRIu64 " on, and %s%s\n",
+		o->m.geo.spare_start, o->m.geo.spare_len, data,
+		empty ? "every metadata copy position is zero" :
+		"no dm-remap metadata this geometry can use: ", empty ? "" : err);
+}
+
+static int cmd_format(int argc, char **argv)
+{
+	struct dmr_copy_info ci[DMR_MAX_COPIES];
+	struct offline_args a;
+	struct offline o;
+	u64 bs_sectors, data;
+	char err[256];
+	int r;
+
+	r = offline_args(argc, argv, ARG_FORCE, &a);
+	if (r)
+		return r;
+	if (!a.block_size || !a.len) {
+		fprintf(stderr, "dmremap: format needs --block-size and --len (the table line's block_size and len)\n");
+		return 2;
+	}
+	bs_sectors = a.block_size >> DMR_SECTOR_SHIFT;
+	if (a.spare_start % bs_sectors || a.spare_len % bs_sectors || a.len % bs_sectors) {
+		fprintf(stderr, "dmremap: spare_start, spare_len and --len must be multiples of the block size (%" PRIu64 " sectors)\n",
+			bs_sectors);
+		return 2;
+	}
+	a.write = true;
+	r = 1;
+	if (offline_setup(&o, stderr) || open_spare(&o, &a))
+		goto out;
+	o.geo = (struct dmr_geometry){ .main_len = a.len, .spare_start = a.spare_start,
+				       .spare_len = a.spare_len, .block_size = a.block_size };
+	if (dmr_meta_init(&o.m, &o.geo, err, sizeof(err))) {
+		fprintf(stderr, "dmremap: %s: %s\n", a.path, err);
+		goto out;
+	}
+	o.meta_init = true;
+	/* The module formats only an all-zero region; the tool asks for --force. */
+	r = dmr_store_first_data(&o.m, &o.io, &data);
+	if (r) {
+		fprintf(stderr, "dmremap: %s: cannot read the spare region: %s\n", a.path,
+			strerror(-r));
+		r = 1;
+		goto out;
+	}
+	r = 1;
+	if (data < a.spare_start + a.spare_len) {
+		describe_contents(&o, data);
+		if (!a.force) {
+			finding(&o, "refusing to format it; --force overwrites it\n");
+			goto out;
+		}
+		finding(&o, "overwriting it (--force)\n");
+	}
+	dmr_store_format(&o.m, &o.io, ci);
+	printf("formatted ");
+	print_region(&o);
+	if (report_written(&o, ci) == o.m.place.copies)
+		r = 0;
+	else
+		fprintf(stderr, "dmremap: %s: not every copy was written\n", a.path);
+out:
+	offline_close(&o);
+	return r;
+}
+
+/*
+ * The loader repairs (dmr_store_load without DMR_LOAD_READ_ONLY, as the
+ * module at activation): the newest valid copy is rewritten over every
+ * other, one at a time. With no valid copy it writes nothing.
+ */
+static int cmd_repair(int argc, char **argv)
+{
+	struct offline_args a;
+	struct offline o;
+	const struct dmr_copy_info *ci;
+	struct dmr_copy_info v;
+	u32 c, repaired = 0, failed = 0;
+	int r;
+
+	r = offline_args(argc, argv, 0, &a);
+	if (r)
+		return r;
+	a.write = true;
+	r = offline_open(&o, &a, stderr, DMR_LOAD_NO_FORMAT);
+	if (r) {
+		if (r > 0)
+			finding(&o, "nothing written\n");
+		offline_close(&o);
+		return 1;
+	}
+	print_region(&o);
+	for (c = 0; c < o.m.place.copies; c++) {
+		ci = &o.rep.copy[c];
+		printf("copy %u at sector %" PRIu64 ": ", c, dmr_copy_page_sector(&o.m, c, 0));
+		if (!(o.rep.repaired & (1U << c))) {
+			if (ci->state != DMR_COPY_OK) {
+				failed++;
+				printf("%s%s%s\n", dmr_copy_state_name(ci->state),
+				       ci->why[0] ? ": " : "", ci->why);
+			} else {
+				printf("ok, generation %" PRIu64 "%s\n", o.m.generation,
+				       c == (u32)o.rep.chosen && o.rep.repaired ? ", the source" : "");
+			}
+			continue;
+		}
+		repaired++;
+		dmr_store_verify_copy(&o.m, &o.io, c, &v);
+		if (v.state != DMR_COPY_OK) {
+			failed++;
+			printf("rewritten, but reads back %s: %s\n", dmr_copy_state_name(v.state), v.why);
+			continue;
+		}
+		printf("repaired, generation %" PRIu64 " (was %s%s%s)\n", o.m.generation,
+		       dmr_copy_state_name(ci->state), ci->why[0] ? ": " : "", ci->why);
+	}
+	printf("generation %" PRIu64 " from copy %d: %u remapped, %u pending, %u bad, %u free\n",
+	       o.m.generation, o.rep.chosen, o.m.nr_remapped, o.m.nr_pending,
+	       o.m.alloc.nr_bad, dmr_alloc_free(&o.m.alloc));
+	if (failed)
+		printf("fail: %u copy(ies) not repaired\n", failed);
+	else if (repaired)
+		printf("repaired %u copy(ies)\n", repaired);
+	else
+		printf("clean: nothing to repair, nothing written\n");
+	offline_close(&o);
+	return failed ? 1 : 0;
+}
+
+/* The whole of path ("-": stdin) in *text; 0, or -1 reported. */
+static int read_all(const char *path, char **text, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 1 << 16, n;
+	char *buf = NULL, *nb;
+
+	*len = 0;
+	if (!f) {
+		fprintf(stderr, "dmremap: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		nb = realloc(buf, cap);
+		if (!nb) {
+			fprintf(stderr, "dmremap: %s: out of memory\n", path);
+			break;
+		}
+		buf = nb;
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+		if (*len < cap)
+			break;
+		cap *= 2;
+	}
+	if (!nb || ferror(f)) {
+		if (nb)
+			fprintf(stderr, "dmremap: %s: read error\n", path);
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	*text = buf;
+	return 0;
+}
+
+/*
+ * Write the metadata of a `dmremap dump` (its text) to every copy, at the
+ * dump's generation, with the commit the module uses: dump, restore and
+ * dump again give the same text. Nothing is written unless the whole dump
+ * is valid and is of this spare region.
+ */
+static int cmd_restore(int argc, char **argv)
+{
+	struct dmr_copy_info ci[DMR_MAX_COPIES];
+	struct offline_args a;
+	struct offline o;
+	char err[512], *text = NULL;
+	size_t len;
+	u64 generation;
+	int r;
+
+	r = offline_args(argc, argv, ARG_FILE, &a);
+	if (r)
+		return r;
+	r = 1;
+	if (offline_setup(&o, stderr) || read_all(a.file, &text, &len))
+		goto out;
+	if (dump_parse(text, len, &o.m, &o.ix, err, sizeof(err))) {
+		fprintf(stderr, "dmremap: %s: %s; nothing written\n", a.file, err);
+		goto out;
+	}
+	o.meta_init = true;
+	if (o.m.geo.spare_start != a.spare_start || o.m.geo.spare_len != a.spare_len ||
+	    (a.block_size && o.m.geo.block_size != a.block_size) ||
+	    (a.len && o.m.geo.main_len != a.len)) {
+		fprintf(stderr, "dmremap: %s: the dump is of spare region %" PRIu64 "+%" PRIu64
+			" (block_size %u, len %" PRIu64 "), not of the one given; nothing written\n",
+			a.file, o.m.geo.spare_start, o.m.geo.spare_len, o.m.geo.block_size,
+			o.m.geo.main_len);
+		goto out;
+	}
+	a.write = true;
+	if (open_spare(&o, &a))
+		goto out;
+	/* Every page is dirty since dmr_meta_init: the commit writes whole copies. */
+	generation = o.m.generation;
+	o.m.generation = generation - 1;
+	dmr_store_commit(&o.m, &o.io, ci);
+	printf("restored generation %" PRIu64 " (%u remapped, %u pending, %u bad) to ", generation,
+	       o.m.nr_remapped, o.m.nr_pending, o.m.alloc.nr_bad);
+	print_region(&o);
+	if (report_written(&o, ci) == o.m.place.copies)
+		r = 0;
+	else
+		fprintf(stderr, "dmremap: %s: not every copy was written\n", a.path);
+out:
+	free(text);
+	offline_close(&o);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -1159,6 +1428,12 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "dump"))
 		return cmd_dump(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "format"))
+		return cmd_format(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "repair"))
+		return cmd_repair(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "restore"))
+		return cmd_restore(argc - 1, argv + 1);
 	fprintf(stderr, "dmremap: unknown command '%s'\n", argv[1]);
 	return usage(stderr);
 }
