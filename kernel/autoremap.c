@@ -182,7 +182,7 @@ void remap_check_low_spare(struct remap_c *rc)
 	if (low && !rc->low_spare) {
 		DMWARN("%s: spare space low: %u of %llu blocks free",
 		       dm_device_name(dm_table_get_md(rc->ti->table)), dmr_alloc_free(a), total);
-		dm_table_event(rc->ti->table);
+		remap_event(rc, "low_spare");
 	}
 	rc->low_spare = low;
 }
@@ -546,7 +546,7 @@ static void process_batch(struct remap_c *rc, struct remap_held *held, unsigned 
 	}
 	if (rc->meta.nr_remapped + rc->meta.nr_pending + rc->meta.alloc.nr_bad != before ||
 	    changed)
-		dm_table_event(rc->ti->table);
+		remap_event(rc, "remap");
 	remap_check_low_spare(rc);
 done:
 	for (i = 0; i < n; i++)

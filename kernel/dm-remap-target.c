@@ -278,6 +278,31 @@ out:
 	return ret;
 }
 
+/*
+ * Tell userspace that something changed: a dm event (dmsetup wait, the event
+ * counter) and a udev change uevent on the device, which device-mapper's
+ * own event callback sends only for multipath paths. DM_REMAP_EVENT names
+ * what happened (remap, unremap, low_spare, mode) so that a udev rule can
+ * match it. Process context only: the uevent allocates.
+ */
+void remap_event(struct remap_c *rc, const char *what)
+{
+	struct mapped_device *md = dm_table_get_md(rc->ti->table);
+	char event[32], mode[24], name[8 + DM_NAME_LEN], uuid[8 + DM_UUID_LEN];
+	char *envp[] = { event, mode, name, uuid, NULL };
+
+	might_sleep();
+	dm_table_event(rc->ti->table);
+	snprintf(event, sizeof(event), "DM_REMAP_EVENT=%s", what);
+	snprintf(mode, sizeof(mode), "DM_REMAP_MODE=%s", remap_mode_name(remap_mode_now(rc)));
+	/* The name dmsetup shows (dm_device_name() is the "major:minor" one). */
+	strcpy(name, "DM_NAME=");
+	strcpy(uuid, "DM_UUID=");
+	if (dm_copy_name_and_uuid(md, name + 8, uuid + 8))
+		name[8] = uuid[8] = '\0';
+	kobject_uevent_env(&disk_to_dev(dm_disk(md))->kobj, KOBJ_CHANGE, envp);
+}
+
 /* Map again the bios that waited for a block; called without locks held. */
 void remap_resubmit_deferred(struct remap_c *rc, struct bio_list *bios)
 {

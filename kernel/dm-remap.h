@@ -150,6 +150,7 @@ int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o);
 int remap_commit(struct remap_c *rc, struct dmr_out *o);
 u32 remap_check(struct remap_c *rc, struct dmr_out *o);
 void remap_resubmit_deferred(struct remap_c *rc, struct bio_list *bios);
+void remap_event(struct remap_c *rc, const char *what);
 
 /* metadata.c, for autoremap.c */
 int busy_insert(struct remap_c *rc, u64 first, u64 last);

@@ -341,7 +341,7 @@ bool remap_spare_gone(struct remap_c *rc)
 		rc->mode = REMAP_FAIL;
 		DMERR("%s: spare device is gone: no metadata can be written, remapped blocks fail I/O; device is now fail",
 		      dm_device_name(dm_table_get_md(rc->ti->table)));
-		dm_table_event(rc->ti->table);
+		remap_event(rc, "mode");
 	}
 	return true;
 }
@@ -390,7 +390,7 @@ u32 commit_locked(struct remap_c *rc)
 		DMERR("%s: metadata commit reached %u of %u copies; device is now %s",
 		      dm_device_name(dm_table_get_md(rc->ti->table)), ok,
 		      rc->meta.place.copies, remap_mode_name(rc->mode));
-		dm_table_event(rc->ti->table);
+		remap_event(rc, "mode");
 	}
 	return ok;
 }
@@ -588,7 +588,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	else
 		dmr_out(o, "remapped sector=%llu spare_sector=%llu\n", remap_block_sector(rc, first),
 			dmr_spare_sector(&rc->meta, job.spare_b));
-	dm_table_event(rc->ti->table);
+	remap_event(rc, "remap");
 	r = 0;
 	goto out_busy;
 
@@ -678,7 +678,7 @@ int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
 	publish_index(rc, ix);
 	atomic64_inc(&rc->unremaps);
 	dmr_out(o, "unremapped sector=%llu\n", sector);
-	dm_table_event(rc->ti->table);
+	remap_event(rc, "unremap");
 out_busy:
 	busy_end(rc, block, false);
 out:

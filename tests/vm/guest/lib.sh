@@ -390,3 +390,13 @@ wait_line() {
 
 # remaps_debugfs <name>: every remapped or pending block (list without a limit).
 remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
+
+# uevent_listen <file>: each dm-remap uevent as a line "<action> <DM_NAME>
+# <DM_REMAP_EVENT> <DM_REMAP_MODE>" of <file>, from busybox's netlink
+# listener (what udev would see), started before it returns.
+uevent_listen() {
+	: > "$1"
+	uevent sh -c '[ -z "$DM_REMAP_EVENT" ] ||
+		echo "$ACTION $DM_NAME $DM_REMAP_EVENT $DM_REMAP_MODE" >> '"$1" &
+	sleep 1
+}

@@ -39,13 +39,16 @@ read_direct /dev/mapper/r $((64 * 4096)) $((1 << 20)) /tmp/r
 same_content /tmp/w /tmp/r "1 MiB over the pending block"
 
 # A write error on a new bad block (5000): acknowledged from the spare, and
-# exactly one block remapped for a 1 MiB write; a dm event is raised.
+# exactly one block remapped for a 1 MiB write; a dm event and a udev
+# change uevent naming it are raised.
 swap_main 125 5000
 events=$(dmsetup info -c --noheadings -o events r)
+uevent_listen /tmp/uev
 pattern /tmp/w2 $((1 << 20))
 write_direct /dev/mapper/r $((4990 * 4096)) /tmp/w2 || fail "write over a new bad block failed"
 expect_eq "$(msg r count)" "remapped=2 pending=0" "count after a write error"
 [ "$(dmsetup info -c --noheadings -o events r)" -gt "$events" ] || fail "no dm event for a new remap"
+wait_line /tmp/uev "^change r remap rw$"
 read_direct /dev/mapper/r $((4990 * 4096)) $((1 << 20)) /tmp/r
 same_content /tmp/w2 /tmp/r "1 MiB over a bad block"
 msg r query $((5000 * 8)) | grep -q "state=remapped" || fail "block 5000 not remapped"

@@ -19,6 +19,7 @@ GOLDEN='0-3 reserved\n4-255 free' golden allocation_map
 GOLDEN='remapped=0 pending=0' golden count
 GOLDEN='' golden list
 GOLDEN='ok' golden check
+uevent_listen /tmp/uev
 GOLDEN='remapped sector=8 spare_sector=32' golden remap 8
 GOLDEN='remapped sector=131064 spare_sector=40' golden remap 131071
 GOLDEN='sector=8 state=remapped spare_sector=32 spare_block=4' golden query 15
@@ -40,6 +41,9 @@ expect_eq "$(cat "$dbg/metadata_locations")" "$(msg r metadata_locations)" "debu
 expect_eq "$(cat "$dbg/remaps")" "$(msg r list)" "debugfs remaps"
 GOLDEN='unremapped sector=8' golden unremap 12
 GOLDEN='remapped=1 pending=0' golden count
+# A udev change uevent for each change, naming it.
+wait_line /tmp/uev "^change r unremap rw$"
+expect_eq "$(cat /tmp/uev)" "$(printf 'change r remap rw\nchange r remap rw\nchange r unremap rw')" "uevents"
 
 msg_refused r "already remapped" remap 131064
 msg_refused r "is not remapped" unremap 8
@@ -81,6 +85,18 @@ GOLDEN='auto_remap=on' golden set auto_remap on
 msg_refused r "usage: set auto_remap on|off" set auto_remap
 msg_refused r "unknown key (known: auto_remap)" set read_retries 3
 msg_refused r "auto_remap takes on or off" set auto_remap yes
+# Free spare falling below low_spare_percent: an event once per crossing.
+p=/sys/module/dm_remap/parameters/low_spare_percent
+echo 99 > $p || fail "set low_spare_percent"
+: > /tmp/uev
+msg r remap 200 | grep -q '^remapped sector=200 ' || fail "remap 200"
+wait_line /tmp/uev "^change r low_spare rw$"
+msg r remap 208 | grep -q '^remapped sector=208 ' || fail "remap 208"
+sleep 1
+expect_eq "$(grep -c low_spare /tmp/uev)" 1 "low_spare uevents for two remaps below the threshold"
+echo 10 > $p
+GOLDEN='unremapped sector=200' golden unremap 200
+GOLDEN='unremapped sector=208' golden unremap 208
 remove r
 
 # read_only: reports work, changes are refused.

@@ -56,6 +56,7 @@ sleep 2
 auto=$(stat_of r auto_remaps)
 log "auto remaps before the removal: $auto; $(msg r count)"
 events=$(dmsetup info -c --noheadings -o events r)
+uevent_listen /tmp/uev
 set_bad m "$disk" 1500 1501 1502 1503 1600 1800 1700 1701 1900 2000
 echo 1 > "/sys/block/$(basename "$sd")/device/delete" || fail "deleting the spare disk"
 log "spare disk $sd deleted under I/O"
@@ -67,6 +68,7 @@ cat /tmp/fill.out
 log "after: $(dmsetup status r)"
 expect_eq "$(dmsetup status r | cut -d' ' -f5)" fail "mode with the spare gone"
 [ "$(dmsetup info -c --noheadings -o events r)" -gt "$events" ] || fail "no dm event"
+wait_line /tmp/uev "^change r mode fail$"
 dmesg | grep -q "spare device is gone" || { dmesg | tail; fail "no reason in the kernel log"; }
 expect_eq "$(stat_of r bad)" 0 "spare blocks marked bad"
 msg r stats | grep -E '^(mode|remapped|pending|auto_remaps|manual_remaps|unremaps|read_errors|write_errors|path_errors|commit_failures)=' | tr '\n' ' '
