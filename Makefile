@@ -28,7 +28,7 @@ CORE_LIBS := -lisal
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke bench-vm crash-long replay-long stress-long \
+.PHONY: all module userspace unit fuzz check demo clean deps vm-tools tool-test bench bench-smoke bench-vm bench-profile crash-long replay-long stress-long \
 	install uninstall version dkms-source dkms-add
 
 all: module userspace
@@ -167,6 +167,10 @@ bench-smoke: $(BUILD)/bench/core-bench $(BUILD)/bench/activate-bench
 BENCH_KERNELS ?= 6.1 6.12
 bench-vm:
 	bench/run-vm.sh $(BENCH_KERNELS)
+
+# Where the I/O path's time goes in the guest, dm-remap against linear (perf).
+bench-profile:
+	bench/run-profile.sh $(BENCH_KERNELS)
 
 # The long form of the power-cut test (make check runs 3 cuts per kernel).
 CRASHES ?= 30

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages the build and the test suite need (the last
-# line: filesystem tools and fio, copied into the VM guest's initramfs).
+# line: filesystem tools, fio and perf, copied into the VM guest's initramfs).
 # As root: installs what is missing. Otherwise: names what is missing and fails.
 set -eu
 
@@ -9,7 +9,7 @@ linux-headers-amd64 linux-headers-6.12-amd64
 libdevmapper-dev libcmocka-dev libisal-dev sparse clang libclang-rt-14-dev
 qemu-system-x86 busybox-static dmsetup coreutils
 cpio xz-utils zstd kmod util-linux dkms groff-base
-e2fsprogs xfsprogs btrfs-progs fio"
+e2fsprogs xfsprogs btrfs-progs fio linux-perf"
 
 missing=""
 for p in $PKGS; do

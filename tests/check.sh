@@ -55,6 +55,8 @@ step pkg tests/pkg/install.sh 6.1 6.12
 step man tests/pkg/man.sh
 echo "== VM scenarios"
 step vm tests/vm/run-suite.sh 6.1 6.12
+echo "== profile smoke run (perf in the guest, 2 s per run)"
+step profile env PROFILE_RUNTIME=2 PROFILE_ROUNDS=1 bench/run-profile.sh 6.1 6.12
 echo "== harness self-tests (each must fail for its stated reason)"
 step harness tests/vm/run-suite.sh --selftest 6.1 6.12
 
