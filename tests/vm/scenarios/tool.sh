@@ -2,9 +2,10 @@
 # UBSan); its table lines are the kernel's canonical form; bad input is
 # refused before device-mapper is asked. The live commands (remap, unremap,
 # query, list across pages, monitor, import-badblocks) against the target's
-# own replies, with the data checked by content.
+# own replies, with the data checked by content. Offline restore, repair and
+# format write what the module then loads.
 # disks: 64M 16M 40M
-# timeout: 90
+# timeout: 150
 . /lib/dmr-test.sh
 load_remap
 main=$(disk 1) spare=$(disk 2) single=$(disk 3)
@@ -111,6 +112,45 @@ gdd if=/tmp/p of=/tmp/q bs=4096 count=1024 status=none
 same_content /tmp/q /tmp/r "content through remaps"
 expect_eq "$(msg v count)" "remapped=505 pending=1" "count"
 expect_eq "$(msg v check)" "ok" "check"
+msg v metadata_locations > /tmp/locs
+dmremap remove v
+
+# Offline restore, repair and format, then the module loads what they wrote.
+# Every copy destroyed: check fails, restore from the dump brings back the
+# table, and the data through it.
+dmremap dump "$spare" 0 32768 > /tmp/dump || fail "dump"
+# trash <copy>: random bytes over a metadata copy (its sectors from metadata_locations).
+trash() {
+	# shellcheck disable=SC2046
+	set -- $(sed -n "s/^copy=$1 .* sector=\([0-9]*\) sectors=\([0-9]*\) .*/\1 \2/p" /tmp/locs)
+	[ -n "${2:-}" ] || fail "no location of a copy in $(cat /tmp/locs)"
+	gdd if=/dev/urandom of="$spare" bs=512 seek="$1" count="$2" oflag=direct conv=notrunc status=none
+}
+trash 0
+trash 1
+dmremap check "$spare" 0 32768 > /dev/null 2>&1 && fail "check passed with every copy destroyed"
+dmremap restore "$spare" 0 32768 /tmp/dump > /dev/null || fail "restore"
+dmremap check "$spare" 0 32768 > /dev/null || fail "check after restore"
+dmremap create v /dev/mapper/m "$spare" 0 32768 --block-size 4096 --len 131072 > /dev/null ||
+	fail "create after restore"
+expect_eq "$(msg v count)" "remapped=505 pending=1" "count after restore"
+expect_eq "$(msg v check)" "ok" "check after restore"
+gdd if=/dev/mapper/v of=/tmp/r bs=4096 count=1024 iflag=direct status=none
+same_content /tmp/q /tmp/r "content through restored remaps"
+dmremap remove v
+# One copy destroyed: repair rewrites it from the other before the module sees it.
+trash 1
+dmremap check "$spare" 0 32768 > /dev/null 2>&1 && fail "check passed with a copy destroyed"
+dmremap repair "$spare" 0 32768 > /dev/null || fail "repair"
+dmremap check "$spare" 0 32768 > /dev/null || fail "check after repair"
+dmremap dump "$spare" 0 32768 > /tmp/dump2 || fail "dump after repair"
+same_content /tmp/dump /tmp/dump2 "dump after restore and repair"
+# A region formatted by the tool loads as the module's own fresh one.
+wipe "$spare" 0 32768
+dmremap format "$spare" 0 32768 --block-size 4096 --len 131072 > /dev/null || fail "format"
+dmremap create v /dev/mapper/m "$spare" 0 32768 --block-size 4096 --len 131072 > /dev/null ||
+	fail "create on a formatted region"
+expect_eq "$(dmsetup status v | cut -d' ' -f5,8,9,12,13)" "rw 0 0 2/2 1" "mode, remapped, pending, copies, generation on a formatted region"
 dmremap remove v
 remove m
 [ -z "$(dmsetup ls | grep -v 'No devices found')" ] || fail "devices left behind: $(dmsetup ls)"
