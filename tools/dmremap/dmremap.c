@@ -605,18 +605,19 @@ struct spare_file {
 	bool writable;
 };
 
-/* Whole reads only: a short read (the end of the file) is an error. */
-static int file_read(void *ctx, u64 sector, void *buf, size_t bytes)
+/* Whole transfers only: a short one (the end of the file) is an error. */
+static int file_rw(struct spare_file *f, u64 sector, char *buf, size_t bytes, bool write)
 {
-	struct spare_file *f = ctx;
 	size_t done = 0;
 	ssize_t n;
+	off_t at;
 
 	if (sector > (u64)INT64_MAX >> DMR_SECTOR_SHIFT)
 		return -EINVAL;
 	while (done < bytes) {
-		n = pread(f->fd, (char *)buf + done, bytes - done,
-			  (off_t)(sector << DMR_SECTOR_SHIFT) + (off_t)done);
+		at = (off_t)(sector << DMR_SECTOR_SHIFT) + (off_t)done;
+		n = write ? pwrite(f->fd, buf + done, bytes - done, at) :
+			    pread(f->fd, buf + done, bytes - done, at);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -628,28 +629,19 @@ static int file_read(void *ctx, u64 sector, void *buf, size_t bytes)
 	return 0;
 }
 
+static int file_read(void *ctx, u64 sector, void *buf, size_t bytes)
+{
+	return file_rw(ctx, sector, buf, bytes, false);
+}
+
 static int file_write(void *ctx, u64 sector, const void *buf, size_t bytes)
 {
 	struct spare_file *f = ctx;
-	size_t done = 0;
-	ssize_t n;
 
 	if (!f->writable)
 		return -EROFS;
-	if (sector > (u64)INT64_MAX >> DMR_SECTOR_SHIFT)
-		return -EINVAL;
-	while (done < bytes) {
-		n = pwrite(f->fd, (const char *)buf + done, bytes - done,
-			   (off_t)(sector << DMR_SECTOR_SHIFT) + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
+	/* pwrite() only reads the buffer. */
+	return file_rw(f, sector, (char *)buf, bytes, true);
 }
 
 /* The commit's flush: fsync reaches the device's cache on a block device. */
