@@ -2,8 +2,9 @@
 # `make bench-profile`: bench/profile/io-profile.sh on the given kernel
 # series, in the VM harness's guest with perf (Debian's linux-perf) and its
 # libraries added as another initramfs layer, then the table of
-# bench/profile.awk. PROFILE_RUNTIME and PROFILE_ROUNDS reach the guest
-# on the kernel command line.
+# bench/profile.awk. PROFILE_RUNTIME, PROFILE_ROUNDS and PROFILE_CASE
+# (null: null_blk, no remaps; remaps: brd, 100,000 remaps not touched) reach
+# the guest on the kernel command line.
 #   run-profile.sh [6.1] [6.12]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +35,7 @@ for s in $series; do
 	} > "$out/initramfs-perf.cpio"
 	rm -rf "$layer"
 	work=$out/run/io-profile
-	DMR_APPEND="${PROFILE_RUNTIME:+dmr.profile_runtime=$PROFILE_RUNTIME} ${PROFILE_ROUNDS:+dmr.profile_rounds=$PROFILE_ROUNDS}" \
+	DMR_APPEND="${PROFILE_RUNTIME:+dmr.profile_runtime=$PROFILE_RUNTIME} ${PROFILE_ROUNDS:+dmr.profile_rounds=$PROFILE_ROUNDS} ${PROFILE_CASE:+dmr.profile_case=$PROFILE_CASE}" \
 		tests/vm/run-scenario.sh "$kver" "$out/kernel" "$out/initramfs.cpio" \
 		bench/profile/io-profile.sh "$work" || rc=1
 	echo

@@ -67,17 +67,6 @@ void dmr_alloc_reset(struct dmr_alloc *a)
 	a->cursor = 0;
 }
 
-bool dmr_alloc_is_reserved(const struct dmr_alloc *a, u32 block)
-{
-	u32 i;
-
-	for (i = 0; i < a->place.copies; i++)
-		if (block >= a->place.start[i] &&
-		    block < a->place.start[i] + a->place.copy_blocks)
-			return true;
-	return false;
-}
-
 bool dmr_alloc_any_reserved(const struct dmr_alloc *a, u32 first, u32 n)
 {
 	u32 i;

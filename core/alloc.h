@@ -47,7 +47,18 @@ static inline u32 dmr_alloc_free(const struct dmr_alloc *a)
 }
 
 enum dmr_block_state dmr_alloc_state(const struct dmr_alloc *a, u32 block);
-bool dmr_alloc_is_reserved(const struct dmr_alloc *a, u32 block);
+/* Whether block lies in a metadata copy. Inline: the I/O path asks it per hit. */
+static inline bool dmr_alloc_is_reserved(const struct dmr_alloc *a, u32 block)
+{
+	u32 i;
+
+	for (i = 0; i < a->place.copies; i++)
+		if (block >= a->place.start[i] &&
+		    block < a->place.start[i] + a->place.copy_blocks)
+			return true;
+	return false;
+}
+
 /* Whether any of blocks first .. first + n - 1 lies in a metadata copy. */
 bool dmr_alloc_any_reserved(const struct dmr_alloc *a, u32 first, u32 n);
 

@@ -8,22 +8,41 @@
 # I/Os done and the samples per kernel or fio symbol; bench/profile.awk turns
 # that into samples per 10,000 I/Os, side by side.
 # initramfs: perf
-# memory: 2048
+# memory: 3072
 # timeout: 1800
 . /lib/dmr-test.sh
-# dmr.profile_rounds= and dmr.profile_runtime= on the kernel command line.
+# dmr.profile_rounds=, dmr.profile_runtime= and dmr.profile_case= on the
+# kernel command line.
 cmdline() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^dmr\.$1=//p"; }
 rounds=$(cmdline profile_rounds)
 rounds=${rounds:-2}
 runtime=$(cmdline profile_runtime)
 runtime=${runtime:-15}
+case=$(cmdline profile_case)
 load_remap
-modprobe brd rd_nr=1 rd_size=$((64 * 1024)) || fail "modprobe brd"
-nullb=$(nullb_create nullb0 1024 512 0)
 len=2097152
-dmsetup create ln --table "0 $len linear $nullb 0" || fail "create ln"
-# The spare region (metadata must persist) on brd.
-create r "$(remap_table $len "$nullb" /dev/ram0 0 131072 block_size 4096)"
+if [ "${case:-null}" = null ]; then
+	modprobe brd rd_nr=1 rd_size=$((64 * 1024)) || fail "modprobe brd"
+	nullb=$(nullb_create nullb0 1024 512 0)
+	dmsetup create ln --table "0 $len linear $nullb 0" || fail "create ln"
+	# The spare region (metadata must persist) on brd.
+	create r "$(remap_table $len "$nullb" /dev/ram0 0 131072 block_size 4096)"
+else
+	# dmr.profile_case=remaps: bench-io's "brd, 100,000 remaps not touched":
+	# main the first GiB of a brd disk, the spare region the 512 MiB after it,
+	# 100,000 remaps made by messages at main blocks 131,072 on, fio over the
+	# first 256 MiB.
+	modprobe brd rd_nr=1 rd_size=$((1536 * 1024)) || fail "modprobe brd"
+	gdd if=/dev/zero of=/dev/ram0 bs=1M count=256 oflag=direct status=none
+	dmsetup create ln --table "0 $len linear /dev/ram0 0" || fail "create ln"
+	create r "$(remap_table $len /dev/ram0 /dev/ram0 2097152 1048576 block_size 4096)"
+	done_=0
+	while [ "$done_" -lt 100000 ]; do
+		msg r remap $(((131072 + done_) * 8)) 80000 > /dev/null
+		done_=$((done_ + 10000))
+	done
+	expect_eq "$(msg r count)" "remapped=100000 pending=0" "remaps made"
+fi
 echo 0 > /proc/sys/kernel/kptr_restrict
 echo -1 > /proc/sys/kernel/perf_event_paranoid
 log "$(uname -r): clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
