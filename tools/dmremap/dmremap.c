@@ -1121,9 +1121,9 @@ static void print_region(const struct offline *o)
 /*
  * After a commit to every copy (ci: its outcome per copy): read each
  * written copy back and compare it with memory, a line per copy. Returns
- * the copies written and read back intact.
+ * 0 if every copy was written and read back intact, else 1 (the exit status).
  */
-static u32 report_written(const struct offline *o, const struct dmr_copy_info *ci)
+static int report_written(const struct offline *o, const struct dmr_copy_info *ci)
 {
 	struct dmr_copy_info v;
 	u32 c, ok = 0;
@@ -1142,7 +1142,10 @@ static u32 report_written(const struct offline *o, const struct dmr_copy_info *c
 		printf("written, generation %" PRIu64 ", read back ok\n", o->m.generation);
 		ok++;
 	}
-	return ok;
+	if (ok == o->m.place.copies)
+		return 0;
+	fprintf(stderr, "dmremap: %s: not every copy was written\n", o->f.path);
+	return 1;
 }
 
 /*
@@ -1225,10 +1228,7 @@ static int cmd_format(int argc, char **argv)
 	dmr_store_format(&o.m, &o.io, ci);
 	printf("formatted ");
 	print_region(&o);
-	if (report_written(&o, ci) == o.m.place.copies)
-		r = 0;
-	else
-		fprintf(stderr, "dmremap: %s: not every copy was written\n", a.path);
+	r = report_written(&o, ci);
 out:
 	offline_close(&o);
 	return r;
@@ -1382,10 +1382,7 @@ static int cmd_restore(int argc, char **argv)
 	printf("restored generation %" PRIu64 " (%u remapped, %u pending, %u bad) to ", generation,
 	       o.m.nr_remapped, o.m.nr_pending, o.m.alloc.nr_bad);
 	print_region(&o);
-	if (report_written(&o, ci) == o.m.place.copies)
-		r = 0;
-	else
-		fprintf(stderr, "dmremap: %s: not every copy was written\n", a.path);
+	r = report_written(&o, ci);
 out:
 	free(text);
 	offline_close(&o);
