@@ -98,7 +98,7 @@ static void kick(struct remap_c *rc)
  */
 void remap_note_spare_gone(struct remap_c *rc)
 {
-	if (READ_ONCE(rc->mode) != REMAP_FAIL)
+	if (!READ_ONCE(rc->spare_gone))
 		kick(rc);
 }
 

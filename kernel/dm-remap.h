@@ -123,6 +123,7 @@ struct remap_c {
 	u64 good_reads[16];		/* pending blocks read fine from main */
 	unsigned int nr_good_reads;
 	bool low_spare;			/* below the threshold, event sent */
+	bool spare_gone;		/* the spare's loss was logged */
 
 	atomic64_t read_errors;
 	atomic64_t write_errors;

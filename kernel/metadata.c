@@ -337,10 +337,17 @@ bool remap_spare_gone(struct remap_c *rc)
 	lockdep_assert_held(&rc->lock);
 	if (!remap_dev_gone(rc->spare))
 		return false;
-	if (rc->mode != REMAP_FAIL) {
-		rc->mode = REMAP_FAIL;
+	/*
+	 * A commit may have failed (and turned the device `fail`) while the
+	 * disk was being removed, before it was marked gone: say why anyway.
+	 */
+	if (!rc->spare_gone) {
+		WRITE_ONCE(rc->spare_gone, true);
 		DMERR("%s: spare device is gone: no metadata can be written, remapped blocks fail I/O; device is now fail",
 		      dm_device_name(dm_table_get_md(rc->ti->table)));
+	}
+	if (rc->mode != REMAP_FAIL) {
+		rc->mode = REMAP_FAIL;
 		remap_event(rc, "mode");
 	}
 	return true;

@@ -388,6 +388,17 @@ wait_line() {
 	done
 }
 
+# wait_dmesg <text>: until the kernel has logged the text (a worker may
+# log it a moment after the state a test has already seen).
+wait_dmesg() {
+	local i=0
+	while ! dmesg | grep -q "$1"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || { dmesg | tail; fail "no '$1' in the kernel log after 10 s"; }
+		sleep 0.1
+	done
+}
+
 # remaps_debugfs <name>: every remapped or pending block (list without a limit).
 remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
 
