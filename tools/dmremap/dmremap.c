@@ -1389,40 +1389,43 @@ out:
 	return r;
 }
 
+/* A command runs a function, or sends its name as a message taking up to msg_args numbers. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	int msg_args;
+} commands[] = {
+	{ "create", cmd_create, 0 },
+	{ "remove", cmd_remove, 0 },
+	{ "status", cmd_status, 0 },
+	{ "remap", NULL, 2 },
+	{ "unremap", NULL, 1 },
+	{ "query", NULL, 2 },
+	{ "list", cmd_list, 0 },
+	{ "monitor", cmd_monitor, 0 },
+	{ "import-badblocks", cmd_import, 0 },
+	{ "check", cmd_check, 0 },
+	{ "dump", cmd_dump, 0 },
+	{ "format", cmd_format, 0 },
+	{ "repair", cmd_repair, 0 },
+	{ "restore", cmd_restore, 0 },
+};
+
 int main(int argc, char **argv)
 {
+	const struct command *c;
+
 	if (argc < 2)
 		return usage(stderr);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return usage(stdout);
-	if (!strcmp(argv[1], "create"))
-		return cmd_create(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "remove"))
-		return cmd_remove(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "status"))
-		return cmd_status(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "remap"))
-		return cmd_message(argc - 1, argv + 1, "remap", 2);
-	if (!strcmp(argv[1], "unremap"))
-		return cmd_message(argc - 1, argv + 1, "unremap", 1);
-	if (!strcmp(argv[1], "query"))
-		return cmd_message(argc - 1, argv + 1, "query", 2);
-	if (!strcmp(argv[1], "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "monitor"))
-		return cmd_monitor(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "import-badblocks"))
-		return cmd_import(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "dump"))
-		return cmd_dump(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "format"))
-		return cmd_format(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "repair"))
-		return cmd_repair(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "restore"))
-		return cmd_restore(argc - 1, argv + 1);
+	for (c = commands; c < commands + sizeof(commands) / sizeof(commands[0]); c++) {
+		if (strcmp(argv[1], c->name))
+			continue;
+		if (c->run)
+			return c->run(argc - 1, argv + 1);
+		return cmd_message(argc - 1, argv + 1, c->name, c->msg_args);
+	}
 	fprintf(stderr, "dmremap: unknown command '%s'\n", argv[1]);
 	return usage(stderr);
 }
