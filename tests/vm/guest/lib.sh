@@ -342,13 +342,16 @@ fs_under_bad_blocks() {
 	done
 	# shellcheck disable=SC2086
 	set_bad m "$disk" $pre $early
-	t0=$(date +%s)
+	t0=$(date +%s) u0=$(cut -d' ' -f1 /proc/uptime)
 	fio --eta=never --output=/tmp/fio.out /tmp/write.fio &
 	pid=$!
 	sleep 1
 	# shellcheck disable=SC2086
 	set_bad m "$disk" $pre $early $late
 	log "$(echo $early $late | wc -w) blocks under the files went bad (the last $(($(date +%s) - t0)) s into the writes, which need 8 s)"
+	# At 1 MiB/s the writers reach file block 1600 after 6.25 s: later, the
+	# late blocks were written before they went bad, and verify reads EIO.
+	awk -v a="$u0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { exit !(b - a < 6) }' || fail "the late blocks went bad too late for the test (the writers had passed them)"
 	wait "$pid" || { cat /tmp/fio.out; fail "fio write+verify exited non-zero"; }
 	log "fio write+verify: $(($(date +%s) - t0)) s"
 	fio_ok /tmp/fio.out "write+verify"
@@ -404,10 +407,17 @@ remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
 
 # uevent_listen <file>: each dm-remap uevent as a line "<action> <DM_NAME>
 # <DM_REMAP_EVENT> <DM_REMAP_MODE>" of <file>, from busybox's netlink
-# listener (what udev would see), started before it returns.
+# listener (what udev would see), listening before it returns: its
+# NETLINK_KOBJECT_UEVENT (15) socket, bound to its pid, is in the table.
 uevent_listen() {
+	local i=0 pid
 	: > "$1"
 	uevent sh -c '[ -z "$DM_REMAP_EVENT" ] ||
 		echo "$ACTION $DM_NAME $DM_REMAP_EVENT $DM_REMAP_MODE" >> '"$1" &
-	sleep 1
+	pid=$!
+	while ! awk -v p="$pid" '$2 == 15 && $3 == p { f = 1 } END { exit !f }' /proc/net/netlink; do
+		i=$((i + 1))
+		[ "$i" -lt 300 ] || fail "the uevent listener is not listening after 30 s"
+		sleep 0.1
+	done
 }

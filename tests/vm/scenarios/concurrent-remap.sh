@@ -82,7 +82,16 @@ done
 
 log "phase 2: blocks go bad under the load, 1018 and 1021 keep moving"
 bad="999 1002 1005 1017 1022"
-$hammer --seconds 15 --state /tmp/s2 > /tmp/h2.out 2>&1 &
+all_remapped() {
+	local b
+	for b in $bad; do
+		msg r query $((b * 8)) | grep -q "state=remapped" || return 1
+	done
+}
+# The load runs at least 12 s after the blocks went bad and until each of
+# them was written (and so remapped), however slow the emulation: SIGTERM
+# then; 120 s is only a bound.
+$hammer --seconds 120 --state /tmp/s2 > /tmp/h2.out 2>&1 &
 pid=$!
 wait_line /tmp/h2.out running
 sleep 3
@@ -90,10 +99,16 @@ kill -USR1 "$pid"
 # shellcheck disable=SC2086
 set_bad m "$disk" $bad
 kill -USR2 "$pid"
+t0=$(cut -d' ' -f1 /proc/uptime)
 rounds=0
 while kill -0 "$pid" 2>/dev/null; do
 	move_pair
 	rounds=$((rounds + 1))
+	if awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { exit !(b - a >= 12) }' &&
+		all_remapped; then
+		kill -TERM "$pid" 2>/dev/null
+		break
+	fi
 done
 wait "$pid" || { cat /tmp/h2.out; fail "hammer while blocks went bad"; }
 cat /tmp/h2.out

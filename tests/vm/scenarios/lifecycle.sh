@@ -65,9 +65,22 @@ expect_eq "$(msg r1 count)" "remapped=12 pending=0" "first device untouched"
 
 # Forced removal under I/O: the table becomes `error`, the reader ends with
 # an error, then the device goes.
-gdd if=/dev/mapper/r2 of=/dev/null bs=4096 iflag=direct status=none 2>/dev/null &
+# The reader reads until an error (a fast host could finish one pass first);
+# the removal comes once its reads are seen.
+r2blk=$(dm_blk r2)
+reads0=$(disk_stat "$r2blk" 1)
+( n=0
+  while [ $n -lt 100 ]; do
+	gdd if=/dev/mapper/r2 of=/dev/null bs=4096 iflag=direct status=none 2>/dev/null || exit 1
+	n=$((n + 1))
+  done ) &
 reader=$!
-sleep 1
+i=0
+while [ "$(disk_stat "$r2blk" 1)" -le $((reads0 + 64)) ]; do
+	i=$((i + 1))
+	[ "$i" -lt 300 ] || fail "the reader of r2 does not read"
+	sleep 0.1
+done
 dmsetup remove --force r2 2>/dev/null || true
 wait $reader && fail "reader of a force-removed device ended without an error"
 if dmsetup info r2 > /dev/null 2>&1; then

@@ -18,12 +18,18 @@ bad_table "$disk" 100 200 | dmsetup create m || fail "create m"
 table=$(remap_table "$n" /dev/mapper/m "$spare" 0 32768 block_size 4096)
 create r "$table"
 
-# together <command>...: run them in the background while m holds its I/O
-# (2 s, well under the 15 s hung-task limit), then let it go.
+# together <command>...: run them in the background while m holds its I/O,
+# until all of them are in flight on r (so they fail together; well under the
+# 15 s hung-task limit), then let it go.
 together() {
+	local i=0 inflight=/sys/block/$(dm_blk r)/inflight
 	dmsetup suspend --noflush m || fail "suspend m"
 	for c in "$@"; do sh -c "$c" & done
-	sleep 2
+	while [ "$(awk '{ print $1 + $2 }' "$inflight")" -lt $# ]; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || { dmsetup resume m; fail "only $(cat "$inflight") of $# bios in flight after 10 s"; }
+		sleep 0.1
+	done
 	dmsetup resume m || fail "resume m"
 }
 

@@ -1,7 +1,7 @@
 # Single-disk mode: the spare region is a range of the main device after the
 # mapped length. I/O stays in [0, len); the spare region holds only the metadata.
 # disks: 80M
-# timeout: 60
+# timeout: 180
 . /lib/dmr-test.sh
 load_remap
 d=$(disk 1)

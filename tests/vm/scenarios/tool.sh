@@ -86,7 +86,8 @@ dmremap monitor v --count 2 > /tmp/mon &
 mon=$!
 wait_line /tmp/mon "mode rw"
 dmremap remap v 16 > /dev/null || fail "remap 16"
-sleep 1
+# The second event only once the first is reported (two at once are one line).
+wait_line /tmp/mon "; +1 remapped"
 dmremap remap v 24 > /dev/null || fail "remap 24"
 wait "$mon" || fail "monitor failed"
 cat /tmp/mon
