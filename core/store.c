@@ -286,6 +286,24 @@ int dmr_store_first_data(const struct dmr_meta *m, const struct dmr_io *io, u64 
 	return 0;
 }
 
+u64 dmr_store_newest(const struct dmr_meta *m, const struct dmr_io *io)
+{
+	struct dmr_sb_info sb;
+	char why[112];
+	u64 newest = 0;
+	u32 c;
+
+	for (c = 0; c < m->place.copies; c++) {
+		/* A copy that cannot be read is one no load could choose either. */
+		if (io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE))
+			continue;
+		if (dmr_sb_decode(io->buf, &m->geo, &sb, why, sizeof(why)) == DMR_SB_VALID &&
+		    sb.copy_index == c && sb.generation > newest)
+			newest = sb.generation;
+	}
+	return newest;
+}
+
 u32 dmr_store_format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_copy_info *rep)
 {
 	dmr_meta_reset(m);

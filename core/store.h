@@ -94,6 +94,13 @@ u32 dmr_store_format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_cop
  */
 int dmr_store_first_data(const struct dmr_meta *m, const struct dmr_io *io, u64 *sector);
 
+/*
+ * The newest generation a valid superblock of any readable copy names (0 if
+ * none): newer than m->generation when another writer (the table a reload
+ * replaces) committed after m was loaded.
+ */
+u64 dmr_store_newest(const struct dmr_meta *m, const struct dmr_io *io);
+
 /* Write copy c in full at the current generation and flush. 0 or -errno. */
 int dmr_store_write_copy(struct dmr_meta *m, const struct dmr_io *io, u32 c);
 

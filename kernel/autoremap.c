@@ -514,7 +514,8 @@ static void process_batch(struct remap_c *rc, struct remap_held *held, unsigned 
 		}
 	}
 	kvfree(v.e);
-	if (!changed && !dmr_meta_nr_dirty(&rc->meta))
+	/* A device turned `fail` writes no more (what a failed commit left dirty stays so). */
+	if (!changed && (rc->mode != REMAP_RW || !dmr_meta_nr_dirty(&rc->meta)))
 		goto done;
 	/* Data first, then the metadata naming it. */
 	if (spare_written && blkdev_issue_flush(rc->spare->bdev)) {
@@ -545,7 +546,7 @@ static void process_batch(struct remap_c *rc, struct remap_held *held, unsigned 
 				continue;
 			held[i].status = BLK_STS_IOERR;
 			if (held[i].busy)
-				busy_drop(rc, held[i].first, true);
+				busy_drop(rc, held[i].first, held[i].last, true);
 			held[i].busy = false;
 		}
 	}
@@ -556,7 +557,7 @@ static void process_batch(struct remap_c *rc, struct remap_held *held, unsigned 
 done:
 	for (i = 0; i < n; i++)
 		if (held[i].busy)
-			busy_drop(rc, held[i].first, false);
+			busy_drop(rc, held[i].first, held[i].last, false);
 	if (n)
 		busy_resubmit(rc);
 	for (i = 0; i < n; i++)

@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/blkdev.h>
+#include <linux/sched/mm.h>
 
 #include "dm-remap.h"
 
@@ -38,6 +39,9 @@ struct report_buf {
 
 static void run_report(struct remap_c *rc, enum remap_report report, struct dmr_out *o)
 {
+	/* The worker needs the lock: no reclaim I/O that could wait for it. */
+	unsigned int noio = memalloc_noio_save();
+
 	mutex_lock(&rc->lock);
 	switch (report) {
 	case REPORT_RESERVATION:
@@ -54,6 +58,7 @@ static void run_report(struct remap_c *rc, enum remap_report report, struct dmr_
 		break;
 	}
 	mutex_unlock(&rc->lock);
+	memalloc_noio_restore(noio);
 }
 
 /* The whole report is made at open, growing the buffer until it fits. */

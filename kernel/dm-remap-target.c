@@ -161,6 +161,7 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 	u64 last = (sector + sectors - 1) >> rc->block_shift;
 	const struct dmr_index *ix;
 	struct remap_busy *busy;
+	unsigned long flags;
 	u64 main_block = 0;
 	u32 i;
 	int ret = DM_MAPIO_REMAPPED;
@@ -185,8 +186,12 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 	 */
 	rcu_read_lock_sched();
 	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
-		/* busy points into an array busy_end() compacts: used under the lock only. */
-		spin_lock(&rc->busy_lock);
+		/*
+		 * busy points into an array busy_end() compacts: used under the
+		 * lock only. Interrupts off: a stacked driver may submit from
+		 * its completion (softirq or interrupt).
+		 */
+		spin_lock_irqsave(&rc->busy_lock, flags);
 		busy = busy_find(rc, first, last);
 		if (busy && busy->first <= first) {
 			/* Held to the block being moved; the rest maps again later. */
@@ -195,12 +200,12 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 			if (!busy->failed)
 				bio_list_add(&rc->deferred, bio);
 			ret = busy->failed ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
-			spin_unlock(&rc->busy_lock);
+			spin_unlock_irqrestore(&rc->busy_lock, flags);
 			goto out;
 		}
 		if (busy)
 			last = busy->first - 1;
-		spin_unlock(&rc->busy_lock);
+		spin_unlock_irqrestore(&rc->busy_lock, flags);
 	}
 	/*
 	 * The first entry in the bio's range that moves it: pending blocks keep
@@ -453,15 +458,33 @@ static void remap_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	limits->io_min = max(limits->io_min, bs);
 }
 
-/* debugfs names the mapped device; a reloaded table takes over on resume. */
+/*
+ * debugfs names the mapped device; a reloaded table takes over on resume.
+ * The worker's last commit (pending blocks that read fine again) is done
+ * before a reload's table checks the metadata on disk (remap_preresume).
+ */
 static void remap_postsuspend(struct dm_target *ti)
 {
-	remap_debugfs_remove(ti->private);
+	struct remap_c *rc = ti->private;
+
+	remap_debugfs_remove(rc);
+	flush_workqueue(rc->wq);
+}
+
+static int remap_preresume(struct dm_target *ti)
+{
+	struct remap_c *rc = ti->private;
+
+	/* Once live, this table is the region's only writer. */
+	return rc->went_live ? 0 : remap_meta_refresh(rc);
 }
 
 static void remap_resume(struct dm_target *ti)
 {
-	remap_debugfs_add(ti->private);
+	struct remap_c *rc = ti->private;
+
+	rc->went_live = true;
+	remap_debugfs_add(rc);
 }
 
 static struct target_type remap_target = {
@@ -479,6 +502,7 @@ static struct target_type remap_target = {
 	.map = remap_map,
 	.end_io = remap_end_io,
 	.postsuspend = remap_postsuspend,
+	.preresume = remap_preresume,
 	.resume = remap_resume,
 	.status = remap_status,
 	.message = remap_message,

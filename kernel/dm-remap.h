@@ -124,6 +124,7 @@ struct remap_c {
 	unsigned int nr_good_reads;
 	bool low_spare;			/* below the threshold, event sent */
 	bool spare_gone;		/* the spare's loss was logged */
+	bool went_live;			/* resumed once: the metadata is its own */
 
 	atomic64_t read_errors;
 	atomic64_t write_errors;
@@ -145,6 +146,7 @@ struct remap_c {
 
 /* metadata.c */
 int remap_meta_open(struct remap_c *rc, char **error);
+int remap_meta_refresh(struct remap_c *rc);
 void remap_meta_close(struct remap_c *rc);
 int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o);
 int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o);
@@ -156,8 +158,8 @@ void remap_event(struct remap_c *rc, const char *what);
 /* metadata.c, for autoremap.c */
 int busy_insert(struct remap_c *rc, u64 first, u64 last);
 void busy_wait(struct remap_c *rc);
-void busy_end(struct remap_c *rc, u64 first, bool failed);
-void busy_drop(struct remap_c *rc, u64 first, bool failed);
+void busy_end(struct remap_c *rc, u64 first, u64 last, bool failed);
+void busy_drop(struct remap_c *rc, u64 first, u64 last, bool failed);
 void busy_resubmit(struct remap_c *rc);
 u32 commit_locked(struct remap_c *rc);
 bool remap_spare_gone(struct remap_c *rc);

@@ -4,6 +4,7 @@
  * debugfs. The grammar is core/message.c; replies are documented in
  * docs/target.md and are stable: scripts parse them.
  */
+#include <linux/sched/mm.h>
 #include "dm-remap.h"
 #include "message.h"
 
@@ -197,6 +198,7 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 	struct dmr_out o;
 	const char *error;
 	char verb[24];
+	unsigned int noio;
 	int r;
 
 	/* argv lives in the ioctl buffer the result is written to. */
@@ -208,6 +210,11 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 		       argc ? argv[0] : "", error);
 		return r;
 	}
+	/*
+	 * No reclaim I/O while a message holds the lock or busy ranges: it
+	 * could wait on I/O to this device that waits for them.
+	 */
+	noio = memalloc_noio_save();
 	switch (msg.verb) {
 	case DMR_MSG_REMAP:
 		r = remap_range(rc, msg.sector >> rc->block_shift,
@@ -234,6 +241,7 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 		r = run_locked(rc, &msg, &o);
 		break;
 	}
+	memalloc_noio_restore(noio);
 	if (r) {
 		DMWARN("%s: message \"%s\": %s", dm_device_name(dm_table_get_md(ti->table)),
 		       verb, o.len ? result : "failed");

@@ -133,9 +133,37 @@ static int spare_flush(void *ctx)
 	return blkdev_issue_flush(rc->spare->bdev);
 }
 
+/* The mode and the log lines for what a load found. */
+static void meta_loaded(struct remap_c *rc)
+{
+	unsigned int c;
+
+	rc->mode = rc->table.read_only ? REMAP_RO : REMAP_RW;
+	if (rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED)
+		rc->mode = REMAP_RO;
+	if (rc->load.formatted)
+		DMINFO("formatted spare region: %u copies of %llu blocks (%s placement)",
+		       rc->meta.place.copies, (unsigned long long)rc->meta.place.copy_blocks,
+		       rc->meta.place.strategy);
+	for (c = 0; c < rc->meta.place.copies; c++) {
+		struct dmr_copy_info *ci = &rc->load.copy[c];
+
+		if (rc->load.repaired & (1U << c))
+			DMWARN("metadata copy %u was %s, repaired from copy %d%s%s", c,
+			       ci->why[0] ? "damaged or stale" : "stale", rc->load.chosen,
+			       ci->why[0] ? ": " : "", ci->why);
+		else if (ci->state != DMR_COPY_OK)
+			DMWARN("metadata copy %u is %s%s%s", c, dmr_copy_state_name(ci->state),
+			       ci->why[0] ? ": " : "", ci->why);
+	}
+	/* A copy that could not be repaired: keep going, but write no more. */
+	if (hweight32(rc->meta.copies_ok) < rc->meta.place.copies && rc->mode == REMAP_RW)
+		rc->mode = REMAP_RO;
+}
+
 int remap_meta_open(struct remap_c *rc, char **error)
 {
-	static char err[256];	/* ti->error must outlive ctr; ctr is serialised */
+	char err[256];
 	struct dmr_geometry geo = {
 		.main_len = rc->ti->len,
 		.spare_start = rc->table.spare_start,
@@ -143,7 +171,6 @@ int remap_meta_open(struct remap_c *rc, char **error)
 		.block_size = rc->table.block_size,
 	};
 	struct dmr_index *ix;
-	unsigned int c;
 	int r;
 
 	rc->io_client = dm_io_client_create();
@@ -166,41 +193,89 @@ int remap_meta_open(struct remap_c *rc, char **error)
 		*error = "Cannot allocate metadata buffer";
 		return -ENOMEM;
 	}
+	/*
+	 * The reason is logged here: ti->error must outlive the target, and
+	 * constructors of other devices run at the same time.
+	 */
 	r = dmr_meta_init(&rc->meta, &geo, err, sizeof(err));
 	if (r) {
-		*error = err;
+		DMERR("%s", err);
+		*error = "Cannot lay out the spare region (reason above)";
 		return r;
 	}
 	r = dmr_store_load(&rc->meta, &rc->io, rc->table.read_only ? DMR_LOAD_READ_ONLY : 0,
 			   &ix, &rc->load, err, sizeof(err));
 	if (r) {
 		DMERR("%s", err);
-		*error = err;
+		*error = "Cannot load the spare region's metadata (reason above)";
 		return r;
 	}
 	RCU_INIT_POINTER(rc->index, ix);
-	rc->mode = rc->table.read_only ? REMAP_RO : REMAP_RW;
-	if (rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED)
-		rc->mode = REMAP_RO;
-	if (rc->load.formatted)
-		DMINFO("formatted spare region: %u copies of %llu blocks (%s placement)",
-		       rc->meta.place.copies, (unsigned long long)rc->meta.place.copy_blocks,
-		       rc->meta.place.strategy);
-	for (c = 0; c < rc->meta.place.copies; c++) {
-		struct dmr_copy_info *ci = &rc->load.copy[c];
-
-		if (rc->load.repaired & (1U << c))
-			DMWARN("metadata copy %u was %s, repaired from copy %d%s%s", c,
-			       ci->why[0] ? "damaged or stale" : "stale", rc->load.chosen,
-			       ci->why[0] ? ": " : "", ci->why);
-		else if (ci->state != DMR_COPY_OK)
-			DMWARN("metadata copy %u is %s%s%s", c, dmr_copy_state_name(ci->state),
-			       ci->why[0] ? ": " : "", ci->why);
-	}
-	/* A copy that could not be repaired: keep going, but write no more. */
-	if (hweight32(rc->meta.copies_ok) < rc->meta.place.copies && rc->mode == REMAP_RW)
-		rc->mode = REMAP_RO;
+	meta_loaded(rc);
 	return 0;
+}
+
+/*
+ * Before the table goes live for the first time. A reload's table read the
+ * metadata in its constructor while the table it replaces was still live
+ * and kept committing (messages, automatic remaps) until it was suspended:
+ * if a superblock on disk is newer than what was read, read it all again,
+ * into new memory, and take it only if that works. Otherwise the resume
+ * fails: a table never goes live with a stale table of remaps.
+ */
+int remap_meta_refresh(struct remap_c *rc)
+{
+	struct dmr_geometry geo = rc->meta.geo;
+	struct dmr_load_report *load;
+	struct dmr_meta *fresh;
+	struct dmr_index *ix;
+	unsigned int noio;
+	char *err;
+	u64 newest;
+	int r;
+
+	mutex_lock(&rc->lock);
+	newest = dmr_store_newest(&rc->meta, &rc->io);
+	if (newest <= rc->meta.generation) {
+		mutex_unlock(&rc->lock);
+		return 0;
+	}
+	noio = memalloc_noio_save();
+	r = -ENOMEM;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	load = kzalloc(sizeof(*load), GFP_KERNEL);
+	err = kzalloc(256, GFP_KERNEL);
+	if (!fresh || !load || !err)
+		goto out;
+	r = dmr_meta_init(fresh, &geo, err, 256);
+	if (!r) {
+		r = dmr_store_load(fresh, &rc->io, DMR_LOAD_NO_FORMAT |
+				   (rc->table.read_only ? DMR_LOAD_READ_ONLY : 0),
+				   &ix, load, err, 256);
+		if (r)
+			dmr_meta_destroy(fresh);
+	}
+	if (r) {
+		DMERR("%s: the metadata changed on disk (generation %llu, read %llu) and cannot be read again: %s",
+		      dm_device_name(dm_table_get_md(rc->ti->table)), newest,
+		      rc->meta.generation, err);
+		goto out;
+	}
+	DMINFO("%s: metadata committed by the replaced table after this one was loaded: generation %llu read again (was %llu), %u remapped, %u pending",
+	       dm_device_name(dm_table_get_md(rc->ti->table)), fresh->generation,
+	       rc->meta.generation, fresh->nr_remapped, fresh->nr_pending);
+	swap(rc->meta, *fresh);
+	rc->load = *load;
+	publish_index(rc, ix);
+	meta_loaded(rc);
+	dmr_meta_destroy(fresh);
+out:
+	memalloc_noio_restore(noio);
+	mutex_unlock(&rc->lock);
+	kfree(err);
+	kfree(load);
+	kfree(fresh);
+	return r;
 }
 
 void remap_meta_close(struct remap_c *rc)
@@ -248,16 +323,16 @@ static long inflight(struct remap_c *rc, unsigned int epoch)
  */
 int busy_insert(struct remap_c *rc, u64 first, u64 last)
 {
-	spin_lock(&rc->busy_lock);
+	spin_lock_irq(&rc->busy_lock);
 	if (rc->nr_busy == REMAP_MAX_BUSY) {
-		spin_unlock(&rc->busy_lock);
+		spin_unlock_irq(&rc->busy_lock);
 		return -EBUSY;
 	}
 	rc->busy[rc->nr_busy].first = first;
 	rc->busy[rc->nr_busy].last = last;
 	rc->busy[rc->nr_busy].failed = false;
 	smp_store_release(&rc->nr_busy, rc->nr_busy + 1);
-	spin_unlock(&rc->busy_lock);
+	spin_unlock_irq(&rc->busy_lock);
 	return 0;
 }
 
@@ -268,6 +343,13 @@ void busy_wait(struct remap_c *rc)
 	synchronize_rcu();
 	old = rc->epoch;
 	WRITE_ONCE(rc->epoch, !old);
+	/*
+	 * A map that read the old epoch just before the switch may still
+	 * count its bio there. After this grace period the old counters only
+	 * go down, so their sum, read CPU by CPU, can only overstate what is
+	 * left (a bio counted on one CPU may end on another).
+	 */
+	synchronize_rcu();
 	while (inflight(rc, old) > 0)
 		msleep(1);
 }
@@ -286,17 +368,20 @@ static int busy_add(struct remap_c *rc, u64 first, u64 last)
  * on). Those that waited go once busy_resubmit() is called: a batch ends all
  * its ranges first, so that none is mapped again only to wait again.
  */
-void busy_drop(struct remap_c *rc, u64 first, bool failed)
+void busy_drop(struct remap_c *rc, u64 first, u64 last, bool failed)
 {
 	unsigned int i;
 
-	spin_lock(&rc->busy_lock);
+	spin_lock_irq(&rc->busy_lock);
 	/*
-	 * Bios of one batch may start at the same block, one entry each: a
+	 * Bios of one batch may cover the same blocks, one entry each: a
 	 * failed entry stays, so each call takes one that has not failed.
+	 * Both ends match: a short range must not end a longer one that
+	 * starts at the same block.
 	 */
 	for (i = 0; i < rc->nr_busy; i++)
-		if (rc->busy[i].first == first && !rc->busy[i].failed)
+		if (rc->busy[i].first == first && rc->busy[i].last == last &&
+		    !rc->busy[i].failed)
 			break;
 	if (i < rc->nr_busy) {
 		if (failed) {
@@ -306,7 +391,7 @@ void busy_drop(struct remap_c *rc, u64 first, bool failed)
 			smp_store_release(&rc->nr_busy, rc->nr_busy - 1);
 		}
 	}
-	spin_unlock(&rc->busy_lock);
+	spin_unlock_irq(&rc->busy_lock);
 }
 
 void busy_resubmit(struct remap_c *rc)
@@ -314,16 +399,16 @@ void busy_resubmit(struct remap_c *rc)
 	struct bio_list bios;
 
 	bio_list_init(&bios);
-	spin_lock(&rc->busy_lock);
+	spin_lock_irq(&rc->busy_lock);
 	bio_list_merge(&bios, &rc->deferred);
 	bio_list_init(&rc->deferred);
-	spin_unlock(&rc->busy_lock);
+	spin_unlock_irq(&rc->busy_lock);
 	remap_resubmit_deferred(rc, &bios);
 }
 
-void busy_end(struct remap_c *rc, u64 first, bool failed)
+void busy_end(struct remap_c *rc, u64 first, u64 last, bool failed)
 {
-	busy_drop(rc, first, failed);
+	busy_drop(rc, first, last, failed);
 	busy_resubmit(rc);
 }
 
@@ -393,7 +478,8 @@ u32 commit_locked(struct remap_c *rc)
 	ok = dmr_store_commit(&rc->meta, &rc->io, rc->last_commit);
 	if (ok < rc->meta.place.copies) {
 		atomic64_inc(&rc->commit_failures);
-		rc->mode = ok ? REMAP_RO : REMAP_FAIL;
+		/* Never back from `fail`: where the last failed batch lives is unknown. */
+		rc->mode = ok && rc->mode != REMAP_FAIL ? REMAP_RO : REMAP_FAIL;
 		DMERR("%s: metadata commit reached %u of %u copies; device is now %s",
 		      dm_device_name(dm_table_get_md(rc->ti->table)), ok,
 		      rc->meta.place.copies, remap_mode_name(rc->mode));
@@ -507,7 +593,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	struct remap_job job = { .first = first, .last = last };
 	struct dmr_index *ix, *nix;
 	struct dmr_index_entry e;
-	u64 b, need = 0, dup;
+	u64 b, need = 0, mapped, dup;
 	int r;
 
 	mutex_lock(&rc->lock);
@@ -515,9 +601,24 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	r = writable(rc, o);
 	if (r)
 		goto out;
-	for (b = first; b <= last; b++)
+	/*
+	 * At most every mapped block lies in the range: a range larger than
+	 * that and the free space is refused before counting it block by
+	 * block, which then stays bounded by the spare region's size.
+	 */
+	mapped = rc->meta.nr_remapped + rc->meta.nr_pending;
+	if (last - first + 1 > (u64)dmr_alloc_free(&rc->meta.alloc) + mapped) {
+		dmr_out(o, "error: no spare space: at least %llu blocks to remap, %u free\n",
+			last - first + 1 - mapped, dmr_alloc_free(&rc->meta.alloc));
+		r = -ENOSPC;
+		goto out;
+	}
+	for (b = first; b <= last; b++) {
 		if (dmr_index_find(ix, b, b) == DMR_INDEX_NONE)
 			need++;
+		if (!((b - first + 1) % (1U << 16)))
+			cond_resched();
+	}
 	if (first == last && dmr_index_lookup(ix, first, &e)) {
 		dmr_out(o, "error: sector %llu is already %s\n", remap_block_sector(rc, first),
 			e.state == DMR_SLOT_REMAPPED ? "remapped" : "pending");
@@ -578,7 +679,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 		dmr_out(o, "error: metadata commit failed on every copy (%s); sectors %llu-%llu now fail I/O\n",
 			rc->last_commit[0].why, remap_block_sector(rc, first),
 			remap_block_sector(rc, last + 1) - 1);
-		busy_end(rc, first, true);
+		busy_end(rc, first, last, true);
 		r = -EIO;
 		goto out_free;
 	}
@@ -602,7 +703,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 out_undo:
 	remap_undo(rc, &job);
 out_busy:
-	busy_end(rc, first, false);
+	busy_end(rc, first, last, false);
 out_free:
 	kvfree(job.added);
 out:
@@ -678,7 +779,7 @@ int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
 		dmr_index_free(ix);
 		dmr_out(o, "error: metadata commit failed on every copy (%s); sector %llu now fails I/O\n",
 			rc->last_commit[0].why, sector);
-		busy_end(rc, block, true);
+		busy_end(rc, block, block, true);
 		r = -EIO;
 		goto out;
 	}
@@ -687,7 +788,7 @@ int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o)
 	dmr_out(o, "unremapped sector=%llu\n", sector);
 	remap_event(rc, "unremap");
 out_busy:
-	busy_end(rc, block, false);
+	busy_end(rc, block, block, false);
 out:
 	mutex_unlock(&rc->lock);
 	return r;

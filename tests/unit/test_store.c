@@ -442,6 +442,61 @@ static void write_over(struct img *im, u64 gen)
 	free(io.buf);
 }
 
+/*
+ * Two loads of one region, as a table and the table a reload puts in its
+ * place: what the older one commits after the newer one loaded is seen by
+ * dmr_store_newest() (also with a copy unreadable), and a second load of the
+ * newer one has it.
+ */
+static void test_newest(void **state)
+{
+	struct dmr_load_report rep;
+	struct dmr_index *ix, *ix2;
+	struct dmr_meta live, next;
+	struct dmr_io io;
+	struct img im;
+	char err[256];
+	u32 spare;
+	u64 g;
+	(void)state;
+
+	make_image(&im, 100);
+	io_for(&io, &im, false);
+	assert_int_equal(dmr_meta_init(&live, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_meta_init(&next, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_store_load(&live, &io, 0, &ix, &rep, err, sizeof(err)), 0);
+	dmr_index_free(ix);
+	assert_int_equal(dmr_store_load(&next, &io, 0, &ix, &rep, err, sizeof(err)), 0);
+	g = next.generation;
+	assert_int_equal(dmr_store_newest(&next, &io), g);
+
+	/* The live table remaps one more block after the next one loaded. */
+	assert_int_equal(dmr_meta_add(&live, (1ULL << 21) - 1, DMR_SLOT_REMAPPED, &spare), 0);
+	assert_int_equal(dmr_store_commit(&live, &io, NULL), live.place.copies);
+	assert_int_equal(dmr_store_newest(&next, &io), g + 1);
+	/* Copy 0's superblock unreadable: the others still say so. */
+	im.bad_sector = dmr_copy_page_sector(&next, 0, 0);
+	assert_int_equal(dmr_store_newest(&next, &io), g + 1);
+	im.bad_sector = U64_MAX;
+
+	assert_int_equal(dmr_store_load(&next, &io, DMR_LOAD_NO_FORMAT, &ix2, &rep, err,
+					sizeof(err)), 0);
+	assert_int_equal(next.generation, g + 1);
+	assert_int_equal(ix2->count, 101);
+	assert_int_equal(dmr_store_newest(&next, &io), next.generation);
+	dmr_index_free(ix);
+	dmr_index_free(ix2);
+
+	/* Every superblock zeroed: no generation at all. */
+	for (u32 c = 0; c < next.place.copies; c++)
+		memset(im.data + dmr_copy_page_sector(&next, c, 0) * 512, 0, PAGE);
+	assert_int_equal(dmr_store_newest(&next, &io), 0);
+	dmr_meta_destroy(&live);
+	dmr_meta_destroy(&next);
+	free(io.buf);
+	free(im.data);
+}
+
 static bool same_table(const struct result *a, const struct result *b)
 {
 	return a->r == 0 && b->r == 0 && a->count == b->count && a->sum == b->sum;
@@ -520,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_no_format),
 		cmocka_unit_test(test_writers_cut),
+		cmocka_unit_test(test_newest),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

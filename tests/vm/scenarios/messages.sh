@@ -74,7 +74,7 @@ GOLDEN='remapped=3 pending=0 already=0' golden remap 64 24
 GOLDEN='remapped=2 pending=0 already=3' golden remap 70 30
 GOLDEN='remapped=0 pending=0 already=2' golden remap 64 16
 GOLDEN='remapped=6 pending=0' golden count
-msg_refused r "no spare space: 16378 blocks to remap, 246 free" remap 0 131072
+msg_refused r "no spare space: at least 16378 blocks to remap, 246 free" remap 0 131072
 msg_refused r "range goes beyond the end of the device" remap 131064 9
 msg_refused r "count is not a positive decimal number" remap 0 0
 GOLDEN='remapped=6 pending=0' golden count
