@@ -483,7 +483,7 @@ static void remap_resume(struct dm_target *ti)
 {
 	struct remap_c *rc = ti->private;
 
-	rc->went_live = true;
+	WRITE_ONCE(rc->went_live, true);
 	remap_debugfs_add(rc);
 }
 

@@ -490,6 +490,15 @@ u32 commit_locked(struct remap_c *rc)
 
 static int writable(struct remap_c *rc, struct dmr_out *o)
 {
+	/*
+	 * A reload's table is live from the swap on, but until its first
+	 * resume it may hold what the replaced table has changed since
+	 * (remap_meta_refresh): a commit then would mix the two.
+	 */
+	if (!READ_ONCE(rc->went_live)) {
+		dmr_out(o, "error: the table has not been resumed yet\n");
+		return -EAGAIN;
+	}
 	remap_spare_gone(rc);
 	if (rc->mode == REMAP_RW)
 		return 0;
