@@ -311,26 +311,50 @@ u32 dmr_store_format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_cop
 	return dmr_store_commit(m, io, rep);
 }
 
-static int format(struct dmr_meta *m, const struct dmr_io *io, struct dmr_index **ix,
-		  struct dmr_load_report *rep, char *err, size_t errlen)
+/* Format the empty region that load found (rep->unformatted). */
+static int write_format(struct dmr_meta *m, const struct dmr_io *io,
+			struct dmr_load_report *rep, char *err, size_t errlen)
 {
 	u32 c;
 
-	*ix = dmr_index_alloc(0, 0);
-	if (!*ix) {
-		snprintf(err, errlen, "cannot allocate the lookup index");
-		return -ENOMEM;
-	}
 	if (!dmr_store_format(m, io, rep->copy)) {
 		snprintf(err, errlen, "formatting the spare region failed: %s", rep->copy[0].why);
-		dmr_index_free(*ix);
-		*ix = NULL;
 		return -EIO;
 	}
+	rep->unformatted = false;
 	rep->formatted = true;
 	for (c = 0; c < m->place.copies; c++)
 		if (m->copies_ok & (1U << c))
 			rep->copy[c].state = DMR_COPY_OK;
+	return 0;
+}
+
+/* Every copy not current and intact is rewritten from the chosen one. */
+static void repair(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_report *rep)
+{
+	u32 c;
+	int r;
+
+	for (c = 0; c < m->place.copies; c++) {
+		if (m->copies_ok & (1U << c))
+			continue;
+		r = dmr_store_write_copy(m, io, c);
+		if (r) {
+			rep->copy[c].state = DMR_COPY_FAILED;
+			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "repair failed: error %d", r);
+			continue;
+		}
+		rep->repaired |= 1U << c;
+		m->copies_ok |= 1U << c;
+	}
+}
+
+int dmr_store_finish(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_report *rep,
+		     char *err, size_t errlen)
+{
+	if (rep->unformatted)
+		return write_format(m, io, rep, err, errlen);
+	repair(m, io, rep);
 	return 0;
 }
 
@@ -471,29 +495,31 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 			snprintf(err, errlen, "spare region holds data but no dm-remap metadata; refusing to format it (zero it or use dmremap format)");
 			return -EINVAL;
 		}
-		return format(m, io, ix, rep, err, errlen);
+		*ix = dmr_index_alloc(0, 0);
+		if (!*ix) {
+			snprintf(err, errlen, "cannot allocate the lookup index");
+			return -ENOMEM;
+		}
+		/* m is still as dmr_meta_init() made it: no copy was tried. */
+		m->copies_ok = 0;
+		rep->unformatted = true;
+		if (flags & DMR_LOAD_DEFER_WRITES)
+			return 0;
+		r = write_format(m, io, rep, err, errlen);
+		if (r) {
+			dmr_index_free(*ix);
+			*ix = NULL;
+		}
+		return r;
 	}
 
-	/* Every other copy: current and intact, or rewritten from the chosen one. */
+	/* Every other copy: current and intact, or to be rewritten from the chosen one. */
 	m->copies_ok = 1U << rep->chosen;
 	rep->copy[rep->chosen].state = DMR_COPY_OK;
-	for (c = 0; c < copies; c++) {
-		if (c == (u32)rep->chosen)
-			continue;
-		if (rep->copy[c].state == DMR_COPY_OK) {
+	for (c = 0; c < copies; c++)
+		if (rep->copy[c].state == DMR_COPY_OK)
 			m->copies_ok |= 1U << c;
-			continue;
-		}
-		if (flags & DMR_LOAD_READ_ONLY)
-			continue;
-		r = dmr_store_write_copy(m, io, c);
-		if (r) {
-			rep->copy[c].state = DMR_COPY_FAILED;
-			snprintf(rep->copy[c].why, sizeof(rep->copy[c].why), "repair failed: error %d", r);
-			continue;
-		}
-		rep->repaired |= 1U << c;
-		m->copies_ok |= 1U << c;
-	}
+	if (!(flags & (DMR_LOAD_READ_ONLY | DMR_LOAD_DEFER_WRITES)))
+		repair(m, io, rep);
 	return 0;
 }

@@ -56,6 +56,7 @@ struct dmr_load_report {
 	struct dmr_copy_info copy[DMR_MAX_COPIES];
 	int chosen;		/* copy loaded from, -1 if formatted */
 	bool formatted;
+	bool unformatted;	/* empty region, format deferred (DMR_LOAD_DEFER_WRITES) */
 	u32 repaired;		/* bit c: copy c rewritten from the chosen one */
 };
 
@@ -63,6 +64,13 @@ const char *dmr_copy_state_name(enum dmr_copy_state s);
 
 #define DMR_LOAD_READ_ONLY 1U	/* never write: no format, no repair */
 #define DMR_LOAD_NO_FORMAT 2U	/* repair, but refuse an empty region (dmremap repair) */
+/*
+ * Write nothing yet: an empty region (checked empty) loads as empty
+ * metadata with rep->unformatted, copies to repair stay out of copies_ok;
+ * dmr_store_finish() formats or repairs them later (the kernel: once the
+ * table a reload replaces no longer writes).
+ */
+#define DMR_LOAD_DEFER_WRITES 4U
 
 /*
  * Activate: m from dmr_meta_init(). On success m holds the newest valid
@@ -72,6 +80,14 @@ const char *dmr_copy_state_name(enum dmr_copy_state s);
 int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int flags,
 		   struct dmr_index **ix, struct dmr_load_report *rep,
 		   char *err, size_t errlen);
+
+/*
+ * What a load with DMR_LOAD_DEFER_WRITES left: format the empty region, or
+ * rewrite every copy not in m->copies_ok (a failed one is marked so in rep).
+ * 0, or -EIO with err when the format reached no copy.
+ */
+int dmr_store_finish(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_report *rep,
+		     char *err, size_t errlen);
 
 /*
  * Commit the dirty pages at generation + 1. Returns the number of copies

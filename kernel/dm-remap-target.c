@@ -476,7 +476,7 @@ static int remap_preresume(struct dm_target *ti)
 	struct remap_c *rc = ti->private;
 
 	/* Once live, this table is the region's only writer. */
-	return rc->went_live ? 0 : remap_meta_refresh(rc);
+	return rc->went_live ? 0 : remap_meta_settle(rc);
 }
 
 static void remap_resume(struct dm_target *ti)

@@ -146,7 +146,7 @@ struct remap_c {
 
 /* metadata.c */
 int remap_meta_open(struct remap_c *rc, char **error);
-int remap_meta_refresh(struct remap_c *rc);
+int remap_meta_settle(struct remap_c *rc);
 void remap_meta_close(struct remap_c *rc);
 int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o);
 int remap_unremap_block(struct remap_c *rc, u64 block, struct dmr_out *o);

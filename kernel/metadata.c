@@ -203,7 +203,13 @@ int remap_meta_open(struct remap_c *rc, char **error)
 		*error = "Cannot lay out the spare region (reason above)";
 		return r;
 	}
-	r = dmr_store_load(&rc->meta, &rc->io, rc->table.read_only ? DMR_LOAD_READ_ONLY : 0,
+	/*
+	 * A reload's constructor runs while the table it replaces is live and
+	 * may be committing: read, check and refuse here, but format and
+	 * repair only in the first preresume (remap_meta_settle()).
+	 */
+	r = dmr_store_load(&rc->meta, &rc->io, DMR_LOAD_DEFER_WRITES |
+			   (rc->table.read_only ? DMR_LOAD_READ_ONLY : 0),
 			   &ix, &rc->load, err, sizeof(err));
 	if (r) {
 		DMERR("%s", err);
@@ -211,23 +217,24 @@ int remap_meta_open(struct remap_c *rc, char **error)
 		return r;
 	}
 	RCU_INIT_POINTER(rc->index, ix);
-	meta_loaded(rc);
+	rc->mode = REMAP_RO;	/* until the first resume settles it */
 	return 0;
 }
 
 /*
- * Before the table goes live for the first time. A reload's table read the
- * metadata in its constructor while the table it replaces was still live
- * and kept committing (messages, automatic remaps) until it was suspended:
- * if a superblock on disk is newer than what was read, read it all again,
- * into new memory, and take it only if that works. Otherwise the resume
- * fails: a table never goes live with a stale table of remaps.
+ * Before the table goes live for the first time; the table a reload
+ * replaces is suspended by now and writes no more. That table may have
+ * committed (messages, automatic remaps) after this one's constructor read
+ * the metadata: if a superblock on disk is newer than what was read, read
+ * it all again, into new memory, and take it only if that works. Otherwise
+ * format or repair what the constructor found. On error the resume fails:
+ * a table never goes live with a stale table of remaps.
  */
-int remap_meta_refresh(struct remap_c *rc)
+int remap_meta_settle(struct remap_c *rc)
 {
 	struct dmr_geometry geo = rc->meta.geo;
-	struct dmr_load_report *load;
-	struct dmr_meta *fresh;
+	struct dmr_load_report *load = NULL;
+	struct dmr_meta *fresh = NULL;
 	struct dmr_index *ix;
 	unsigned int noio;
 	char *err;
@@ -235,17 +242,24 @@ int remap_meta_refresh(struct remap_c *rc)
 	int r;
 
 	mutex_lock(&rc->lock);
-	newest = dmr_store_newest(&rc->meta, &rc->io);
-	if (newest <= rc->meta.generation) {
-		mutex_unlock(&rc->lock);
-		return 0;
-	}
 	noio = memalloc_noio_save();
 	r = -ENOMEM;
+	err = kzalloc(256, GFP_KERNEL);
+	if (!err)
+		goto out;
+	newest = dmr_store_newest(&rc->meta, &rc->io);
+	if (newest <= rc->meta.generation) {
+		r = rc->table.read_only ? 0 : dmr_store_finish(&rc->meta, &rc->io, &rc->load,
+							       err, 256);
+		if (r)
+			DMERR("%s: %s", dm_device_name(dm_table_get_md(rc->ti->table)), err);
+		else
+			meta_loaded(rc);
+		goto out;
+	}
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
 	load = kzalloc(sizeof(*load), GFP_KERNEL);
-	err = kzalloc(256, GFP_KERNEL);
-	if (!fresh || !load || !err)
+	if (!fresh || !load)
 		goto out;
 	r = dmr_meta_init(fresh, &geo, err, 256);
 	if (!r) {
@@ -493,7 +507,7 @@ static int writable(struct remap_c *rc, struct dmr_out *o)
 	/*
 	 * A reload's table is live from the swap on, but until its first
 	 * resume it may hold what the replaced table has changed since
-	 * (remap_meta_refresh): a commit then would mix the two.
+	 * (remap_meta_settle): a commit then would mix the two.
 	 */
 	if (!READ_ONCE(rc->went_live)) {
 		dmr_out(o, "error: the table has not been resumed yet\n");

@@ -497,6 +497,71 @@ static void test_newest(void **state)
 	free(im.data);
 }
 
+/*
+ * DMR_LOAD_DEFER_WRITES writes nothing: an empty region loads as unformatted
+ * and a damaged copy stays out of copies_ok; dmr_store_finish() then formats
+ * or repairs, and a plain load finds every copy intact.
+ */
+static void test_deferred_writes(void **state)
+{
+	struct dmr_load_report rep;
+	struct dmr_index *ix;
+	struct result res;
+	struct dmr_meta m;
+	struct dmr_io io;
+	struct img im;
+	char err[256];
+	(void)state;
+
+	/* An all-zero region: nothing written until finish formats it. */
+	make_image(&im, 0);
+	memset(im.data, 0, im.sectors * 512);
+	im.pages_written = 0;
+	io_for(&io, &im, false);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_store_load(&m, &io, DMR_LOAD_DEFER_WRITES, &ix, &rep, err,
+					sizeof(err)), 0);
+	assert_true(rep.unformatted);
+	assert_false(rep.formatted);
+	assert_int_equal(ix->count, 0);
+	assert_int_equal(im.pages_written, 0);
+	assert_int_equal(m.copies_ok, 0);
+	assert_int_equal(dmr_store_finish(&m, &io, &rep, err, sizeof(err)), 0);
+	assert_true(rep.formatted);
+	assert_false(rep.unformatted);
+	assert_int_equal(m.copies_ok, 7);
+	assert_true(im.pages_written > 0);
+	dmr_index_free(ix);
+	dmr_meta_destroy(&m);
+	load(&im, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.copies_ok, 7);
+	free(im.data);
+
+	/* Copy 1's superblock destroyed: left alone, then repaired by finish. */
+	make_image(&im, 300);
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	memset(im.data + dmr_copy_page_sector(&m, 1, 0) * 512, 0xa5, PAGE);
+	im.pages_written = 0;
+	assert_int_equal(dmr_store_load(&m, &io, DMR_LOAD_DEFER_WRITES, &ix, &rep, err,
+					sizeof(err)), 0);
+	assert_int_equal(ix->count, 300);
+	assert_int_equal(im.pages_written, 0);
+	assert_int_equal(m.copies_ok, 5);
+	assert_int_equal(rep.repaired, 0);
+	assert_int_equal(dmr_store_finish(&m, &io, &rep, err, sizeof(err)), 0);
+	assert_int_equal(rep.repaired, 2);
+	assert_int_equal(m.copies_ok, 7);
+	dmr_index_free(ix);
+	dmr_meta_destroy(&m);
+	load(&im, false, DMR_LOAD_READ_ONLY, &res);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.count, 300);
+	assert_int_equal(res.copies_ok, 7);
+	free(io.buf);
+	free(im.data);
+}
+
 static bool same_table(const struct result *a, const struct result *b)
 {
 	return a->r == 0 && b->r == 0 && a->count == b->count && a->sum == b->sum;
@@ -576,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_no_format),
 		cmocka_unit_test(test_writers_cut),
 		cmocka_unit_test(test_newest),
+		cmocka_unit_test(test_deferred_writes),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
