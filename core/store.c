@@ -352,10 +352,29 @@ static void repair(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_
 int dmr_store_finish(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_report *rep,
 		     char *err, size_t errlen)
 {
-	if (rep->unformatted)
-		return write_format(m, io, rep, err, errlen);
-	repair(m, io, rep);
-	return 0;
+	struct dmr_sb_info sb;
+	char why[112];
+	u32 c;
+	int r;
+
+	if (!rep->unformatted) {
+		repair(m, io, rep);
+		return 0;
+	}
+	/* Still empty? Something may have written there since the load. */
+	for (c = 0; c < m->place.copies; c++) {
+		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
+		if (r) {
+			snprintf(err, errlen, "read error %d at copy %u's superblock before formatting", r, c);
+			return r;
+		}
+		if (dmr_sb_decode(io->buf, &m->geo, &sb, why, sizeof(why)) != DMR_SB_ZERO) {
+			snprintf(err, errlen, "spare region was written since it was read empty (copy %u's superblock); refusing to format it",
+				 c);
+			return -EINVAL;
+		}
+	}
+	return write_format(m, io, rep, err, errlen);
 }
 
 static int refuse(struct dmr_load_report *rep, u32 copies, char *err, size_t errlen,
@@ -418,6 +437,8 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 				 sb[c].copy_index);
 			v[c] = DMR_SB_CORRUPT;
 		}
+		if (v[c] == DMR_SB_VALID && sb[c].generation > rep->newest)
+			rep->newest = sb[c].generation;
 	}
 
 	/*

@@ -57,6 +57,7 @@ struct dmr_load_report {
 	int chosen;		/* copy loaded from, -1 if formatted */
 	bool formatted;
 	bool unformatted;	/* empty region, format deferred (DMR_LOAD_DEFER_WRITES) */
+	u64 newest;		/* newest generation of a valid superblock, loadable or not */
 	u32 repaired;		/* bit c: copy c rewritten from the chosen one */
 };
 
@@ -82,9 +83,10 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 		   char *err, size_t errlen);
 
 /*
- * What a load with DMR_LOAD_DEFER_WRITES left: format the empty region, or
- * rewrite every copy not in m->copies_ok (a failed one is marked so in rep).
- * 0, or -EIO with err when the format reached no copy.
+ * What a load with DMR_LOAD_DEFER_WRITES left: format the empty region (if
+ * every copy's superblock is still zero, else -EINVAL), or rewrite every
+ * copy not in m->copies_ok (a failed one is marked so in rep). 0, or -errno
+ * with err.
  */
 int dmr_store_finish(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_report *rep,
 		     char *err, size_t errlen);
@@ -112,8 +114,8 @@ int dmr_store_first_data(const struct dmr_meta *m, const struct dmr_io *io, u64 
 
 /*
  * The newest generation a valid superblock of any readable copy names (0 if
- * none): newer than m->generation when another writer (the table a reload
- * replaces) committed after m was loaded.
+ * none): newer than the load's rep->newest when another writer (the table
+ * a reload replaces) committed after m was loaded.
  */
 u64 dmr_store_newest(const struct dmr_meta *m, const struct dmr_io *io);
 

@@ -300,6 +300,9 @@ void remap_event(struct remap_c *rc, const char *what)
 	char *envp[] = { event, mode, name, uuid, NULL };
 
 	might_sleep();
+	/* A table not yet resumed is not the device's (a reload's, or a failed resume's). */
+	if (!READ_ONCE(rc->went_live))
+		return;
 	dm_table_event(rc->ti->table);
 	snprintf(event, sizeof(event), "DM_REMAP_EVENT=%s", what);
 	snprintf(mode, sizeof(mode), "DM_REMAP_MODE=%s", remap_mode_name(remap_mode_now(rc)));

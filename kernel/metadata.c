@@ -138,8 +138,10 @@ static void meta_loaded(struct remap_c *rc)
 {
 	unsigned int c;
 
-	rc->mode = rc->table.read_only ? REMAP_RO : REMAP_RW;
-	if (rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED)
+	/* Never back from `fail` (the spare went away before the resume). */
+	if (rc->mode != REMAP_FAIL)
+		rc->mode = rc->table.read_only ? REMAP_RO : REMAP_RW;
+	if ((rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED) && rc->mode == REMAP_RW)
 		rc->mode = REMAP_RO;
 	if (rc->load.formatted)
 		DMINFO("formatted spare region: %u copies of %llu blocks (%s placement)",
@@ -148,7 +150,9 @@ static void meta_loaded(struct remap_c *rc)
 	for (c = 0; c < rc->meta.place.copies; c++) {
 		struct dmr_copy_info *ci = &rc->load.copy[c];
 
-		if (rc->load.repaired & (1U << c))
+		if (rc->load.repaired & (1U << c) && rc->load.chosen < 0)
+			DMWARN("metadata copy %u, which the format missed, written", c);
+		else if (rc->load.repaired & (1U << c))
 			DMWARN("metadata copy %u was %s, repaired from copy %d%s%s", c,
 			       ci->why[0] ? "damaged or stale" : "stale", rc->load.chosen,
 			       ci->why[0] ? ": " : "", ci->why);
@@ -156,6 +160,9 @@ static void meta_loaded(struct remap_c *rc)
 			DMWARN("metadata copy %u is %s%s%s", c, dmr_copy_state_name(ci->state),
 			       ci->why[0] ? ": " : "", ci->why);
 	}
+	/* Said once: a resume retried after another target failed says no more. */
+	rc->load.formatted = false;
+	rc->load.repaired = 0;
 	/* A copy that could not be repaired: keep going, but write no more. */
 	if (hweight32(rc->meta.copies_ok) < rc->meta.place.copies && rc->mode == REMAP_RW)
 		rc->mode = REMAP_RO;
@@ -247,8 +254,13 @@ int remap_meta_settle(struct remap_c *rc)
 	err = kzalloc(256, GFP_KERNEL);
 	if (!err)
 		goto out;
+	/*
+	 * What the load saw: the copy it took, or a newer superblock whose
+	 * copy did not validate (a commit cut short), which the repair below
+	 * rewrites.
+	 */
 	newest = dmr_store_newest(&rc->meta, &rc->io);
-	if (newest <= rc->meta.generation) {
+	if (newest <= max(rc->meta.generation, rc->load.newest)) {
 		r = rc->table.read_only ? 0 : dmr_store_finish(&rc->meta, &rc->io, &rc->load,
 							       err, 256);
 		if (r)

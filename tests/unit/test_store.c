@@ -470,6 +470,8 @@ static void test_newest(void **state)
 	g = next.generation;
 	assert_int_equal(dmr_store_newest(&next, &io), g);
 
+	assert_int_equal(rep.newest, g);
+
 	/* The live table remaps one more block after the next one loaded. */
 	assert_int_equal(dmr_meta_add(&live, (1ULL << 21) - 1, DMR_SLOT_REMAPPED, &spare), 0);
 	assert_int_equal(dmr_store_commit(&live, &io, NULL), live.place.copies);
@@ -486,6 +488,35 @@ static void test_newest(void **state)
 	assert_int_equal(dmr_store_newest(&next, &io), next.generation);
 	dmr_index_free(ix);
 	dmr_index_free(ix2);
+
+	/*
+	 * A commit cut short: copy 0 has the newer superblock but a damaged
+	 * page, the others the older table. The load takes copy 1 and says it
+	 * saw the newer one, which dmr_store_newest() then finds too: nothing
+	 * was committed after the load.
+	 */
+	{
+		u8 *save = malloc(im.sectors * 512);
+		u64 at;
+
+		assert_non_null(save);
+		memcpy(save, im.data, im.sectors * 512);
+		assert_int_equal(dmr_meta_add(&live, (1ULL << 21) - 2, DMR_SLOT_REMAPPED, &spare), 0);
+		assert_int_equal(dmr_store_commit(&live, &io, NULL), live.place.copies);
+		for (u32 c = 1; c < live.place.copies; c++) {
+			at = dmr_copy_page_sector(&live, c, 0) * 512;
+			memcpy(im.data + at, save + at, (1 + (size_t)live.nr_pages) * PAGE);
+		}
+		im.data[dmr_copy_page_sector(&live, 0, 1) * 512 + 100] ^= 0xff;
+		free(save);
+		assert_int_equal(dmr_store_load(&next, &io, DMR_LOAD_DEFER_WRITES, &ix, &rep, err,
+						sizeof(err)), 0);
+		assert_int_equal(rep.chosen, 1);
+		assert_int_equal(next.generation, g + 1);
+		assert_int_equal(rep.newest, g + 2);
+		assert_int_equal(dmr_store_newest(&next, &io), g + 2);
+		dmr_index_free(ix);
+	}
 
 	/* Every superblock zeroed: no generation at all. */
 	for (u32 c = 0; c < next.place.copies; c++)
@@ -536,6 +567,24 @@ static void test_deferred_writes(void **state)
 	load(&im, false, DMR_LOAD_READ_ONLY, &res);
 	assert_int_equal(res.r, 0);
 	assert_int_equal(res.copies_ok, 7);
+	free(im.data);
+
+	/* Something writes a superblock before finish: no format over it. */
+	make_image(&im, 0);
+	memset(im.data, 0, im.sectors * 512);
+	im.pages_written = 0;
+	assert_int_equal(dmr_meta_init(&m, &geo, err, sizeof(err)), 0);
+	assert_int_equal(dmr_store_load(&m, &io, DMR_LOAD_DEFER_WRITES, &ix, &rep, err,
+					sizeof(err)), 0);
+	im.data[dmr_copy_page_sector(&m, 2, 0) * 512 + 7] = 1;
+	assert_int_equal(dmr_store_finish(&m, &io, &rep, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "refusing to format"));
+	assert_int_equal(im.pages_written, 0);
+	im.data[dmr_copy_page_sector(&m, 2, 0) * 512 + 7] = 0;
+	assert_int_equal(dmr_store_finish(&m, &io, &rep, err, sizeof(err)), 0);
+	assert_true(rep.formatted);
+	dmr_index_free(ix);
+	dmr_meta_destroy(&m);
 	free(im.data);
 
 	/* Copy 1's superblock destroyed: left alone, then repaired by finish. */
