@@ -169,6 +169,7 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 	bool to_spare = false, to_worker = false, hit = false;
 	bool write = bio_op(bio) == REQ_OP_WRITE;
 	u32 v = 0;
+	unsigned int epoch;
 
 	pb->counted = false;
 	pb->handled = false;
@@ -177,7 +178,7 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 	 */
 	pb->iter.bi_size = 0;
 	/*
-	 * From the busy check to the inflight count, one RCU reader, which
+	 * From the epoch read to the inflight count, one RCU reader, which
 	 * busy_wait()'s grace period waits for. Preemption disabled: that is a
 	 * reader for synchronize_rcu() and kvfree_rcu() as rcu_read_lock() is
 	 * (one RCU since 4.20), and unlike rcu_read_lock() under
@@ -185,6 +186,8 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 	 * bio. Nothing below sleeps.
 	 */
 	rcu_read_lock_sched();
+	/* Before the busy check: see busy_wait(). */
+	epoch = smp_load_acquire(&rc->epoch);
 	if (unlikely(smp_load_acquire(&rc->nr_busy))) {
 		/*
 		 * busy points into an array busy_end() compacts: used under the
@@ -275,7 +278,7 @@ static __always_inline int remap_map_bio(struct remap_c *rc, struct bio *bio, bo
 		bio->bi_iter.bi_sector = sector;
 	}
 	pb->iter = bio->bi_iter;
-	pb->epoch = READ_ONCE(rc->epoch);
+	pb->epoch = epoch;
 	pb->counted = true;
 	this_cpu_inc(rc->pcpu->inflight[pb->epoch]);
 out:

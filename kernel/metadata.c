@@ -343,9 +343,8 @@ static long inflight(struct remap_c *rc, unsigned int epoch)
 /*
  * Hold bios off main blocks first..last (busy_insert): from here on map
  * defers them. Then wait for the bios already mapped, which may still be on
- * their way there (busy_wait): after the grace period every map that missed
- * the busy entry has counted its bio in the current epoch; switch epochs and
- * wait for that one to drain.
+ * their way there (busy_wait): switch epochs, wait a grace period, and wait
+ * for the old epoch to drain.
  */
 int busy_insert(struct remap_c *rc, u64 first, u64 last)
 {
@@ -366,15 +365,17 @@ void busy_wait(struct remap_c *rc)
 {
 	unsigned int old;
 
-	synchronize_rcu();
 	old = rc->epoch;
-	WRITE_ONCE(rc->epoch, !old);
 	/*
-	 * A map that read the old epoch just before the switch may still
-	 * count its bio there. After this grace period the old counters only
-	 * go down, so their sum, read CPU by CPU, can only overstate what is
-	 * left (a bio counted on one CPU may end on another).
+	 * Released after the busy entries (busy_insert): a map that reads the
+	 * new epoch (acquire, before its busy check) sees them, so every map
+	 * that missed them counts its bio in the old epoch. Each map is one RCU
+	 * reader from the epoch read to the count: after the grace period no
+	 * count in the old epoch goes up any more, so the sum, read CPU by CPU,
+	 * can only overstate what is left (a bio counted on one CPU may end on
+	 * another), and 0 means drained.
 	 */
+	smp_store_release(&rc->epoch, !old);
 	synchronize_rcu();
 	while (inflight(rc, old) > 0)
 		msleep(1);
