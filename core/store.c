@@ -129,6 +129,28 @@ static int compare_one(void *arg, u32 p, const void *page)
 	       -EINVAL : 0;
 }
 
+/*
+ * Read and decode copy c's superblock into sb: 0 with its verdict in *v
+ * (CORRUPT also for one that heads another copy), or the read's -errno;
+ * why says what is wrong.
+ */
+static int read_sb(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
+		   struct dmr_sb_info *sb, enum dmr_sb_verdict *v, char *why, size_t whylen)
+{
+	int r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
+
+	if (r) {
+		snprintf(why, whylen, "read error %d at the superblock", r);
+		return r;
+	}
+	*v = dmr_sb_decode(io->buf, &m->geo, sb, why, whylen);
+	if (*v == DMR_SB_VALID && sb->copy_index != c) {
+		snprintf(why, whylen, "superblock says it heads copy %u", sb->copy_index);
+		*v = DMR_SB_CORRUPT;
+	}
+	return 0;
+}
+
 /* dmr_store_verify_copy, building bld (if not NULL) while reads are in flight. */
 static void verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c,
 			struct dmr_copy_info *info, struct dmr_index_builder *bld)
@@ -137,16 +159,12 @@ static void verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c
 	struct page_check pc = { (struct dmr_meta *)m, info };
 	struct dmr_sb_info sb;
 	enum dmr_sb_verdict v;
-	int r;
 
 	memset(info, 0, sizeof(*info));
-	r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
-	if (r) {
+	if (read_sb(m, io, c, &sb, &v, info->why, sizeof(info->why))) {
 		info->state = DMR_COPY_IOERR;
-		snprintf(info->why, sizeof(info->why), "read error %d at the superblock", r);
 		return;
 	}
-	v = dmr_sb_decode(io->buf, &m->geo, &sb, info->why, sizeof(info->why));
 	info->generation = sb.generation;
 	if (v == DMR_SB_ZERO) {
 		info->state = DMR_COPY_EMPTY;
@@ -156,10 +174,6 @@ static void verify_copy(const struct dmr_meta *m, const struct dmr_io *io, u32 c
 	info->state = DMR_COPY_BAD;
 	if (v != DMR_SB_VALID)
 		return;
-	if (sb.copy_index != c) {
-		snprintf(info->why, sizeof(info->why), "superblock says it heads copy %u", sb.copy_index);
-		return;
-	}
 	if (sb.generation < m->generation) {
 		info->state = DMR_COPY_STALE;
 		snprintf(info->why, sizeof(info->why), "generation %llu, current is %llu",
@@ -288,19 +302,17 @@ int dmr_store_first_data(const struct dmr_meta *m, const struct dmr_io *io, u64 
 
 u64 dmr_store_newest(const struct dmr_meta *m, const struct dmr_io *io)
 {
+	enum dmr_sb_verdict v;
 	struct dmr_sb_info sb;
 	char why[112];
 	u64 newest = 0;
 	u32 c;
 
-	for (c = 0; c < m->place.copies; c++) {
-		/* A copy that cannot be read is one no load could choose either. */
-		if (io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE))
-			continue;
-		if (dmr_sb_decode(io->buf, &m->geo, &sb, why, sizeof(why)) == DMR_SB_VALID &&
-		    sb.copy_index == c && sb.generation > newest)
+	/* A copy that cannot be read is one no load could choose either. */
+	for (c = 0; c < m->place.copies; c++)
+		if (!read_sb(m, io, c, &sb, &v, why, sizeof(why)) && v == DMR_SB_VALID &&
+		    sb.generation > newest)
 			newest = sb.generation;
-	}
 	return newest;
 }
 
@@ -352,6 +364,7 @@ static void repair(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_
 int dmr_store_finish(struct dmr_meta *m, const struct dmr_io *io, struct dmr_load_report *rep,
 		     char *err, size_t errlen)
 {
+	enum dmr_sb_verdict v;
 	struct dmr_sb_info sb;
 	char why[112];
 	u32 c;
@@ -363,12 +376,12 @@ int dmr_store_finish(struct dmr_meta *m, const struct dmr_io *io, struct dmr_loa
 	}
 	/* Still empty? Something may have written there since the load. */
 	for (c = 0; c < m->place.copies; c++) {
-		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
+		r = read_sb(m, io, c, &sb, &v, why, sizeof(why));
 		if (r) {
-			snprintf(err, errlen, "read error %d at copy %u's superblock before formatting", r, c);
+			snprintf(err, errlen, "copy %u: %s, before formatting", c, why);
 			return r;
 		}
-		if (dmr_sb_decode(io->buf, &m->geo, &sb, why, sizeof(why)) != DMR_SB_ZERO) {
+		if (v != DMR_SB_ZERO) {
 			snprintf(err, errlen, "spare region was written since it was read empty (copy %u's superblock); refusing to format it",
 				 c);
 			return -EINVAL;
@@ -411,15 +424,12 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 	for (c = 0; c < copies; c++) {
 		struct dmr_copy_info *ci = &rep->copy[c];
 
-		r = io->read(io->ctx, dmr_copy_page_sector(m, c, 0), io->buf, DMR_META_PAGE_SIZE);
-		if (r) {
+		if (read_sb(m, io, c, &sb[c], &v[c], ci->why, sizeof(ci->why))) {
 			ci->state = DMR_COPY_IOERR;
-			snprintf(ci->why, sizeof(ci->why), "read error %d at the superblock", r);
 			v[c] = DMR_SB_CORRUPT;
 			empty = false;
 			continue;
 		}
-		v[c] = dmr_sb_decode(io->buf, &m->geo, &sb[c], ci->why, sizeof(ci->why));
 		ci->generation = sb[c].generation;
 		if (v[c] == DMR_SB_ZERO) {
 			ci->state = DMR_COPY_EMPTY;
@@ -431,11 +441,6 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 			snprintf(err, errlen, "spare region holds dm-remap metadata this table line cannot use: copy %u: %s",
 				 c, ci->why);
 			return -EINVAL;
-		}
-		if (v[c] == DMR_SB_VALID && sb[c].copy_index != c) {
-			snprintf(ci->why, sizeof(ci->why), "superblock says it heads copy %u",
-				 sb[c].copy_index);
-			v[c] = DMR_SB_CORRUPT;
 		}
 		if (v[c] == DMR_SB_VALID && sb[c].generation > rep->newest)
 			rep->newest = sb[c].generation;
@@ -522,7 +527,6 @@ int dmr_store_load(struct dmr_meta *m, const struct dmr_io *io, unsigned int fla
 			return -ENOMEM;
 		}
 		/* m is still as dmr_meta_init() made it: no copy was tried. */
-		m->copies_ok = 0;
 		rep->unformatted = true;
 		if (flags & DMR_LOAD_DEFER_WRITES)
 			return 0;
