@@ -535,12 +535,9 @@ static void process_batch(struct remap_c *rc, struct remap_held *held, unsigned 
 	}
 	if (!committed) {
 		/* Where these blocks live is now unknown: their I/O fails from here on. */
-		if (rc->mode != REMAP_FAIL) {
-			rc->mode = REMAP_FAIL;
+		if (remap_degrade(rc, REMAP_FAIL))
 			DMERR("%s: device is now fail",
 			      dm_device_name(dm_table_get_md(rc->ti->table)));
-			remap_event(rc, "mode");
-		}
 		for (i = 0; i < n; i++) {
 			if (!held[i].needs_commit)
 				continue;

@@ -296,10 +296,10 @@ out:
 void remap_event(struct remap_c *rc, const char *what)
 {
 	struct mapped_device *md = dm_table_get_md(rc->ti->table);
-	static const char name_var[] = "DM_NAME=", uuid_var[] = "DM_UUID=";
-	const size_t nlen = sizeof(name_var) - 1, ulen = sizeof(uuid_var) - 1;
 	char event[32], mode[24];
-	char name[sizeof(name_var) - 1 + DM_NAME_LEN], uuid[sizeof(uuid_var) - 1 + DM_UUID_LEN];
+	char name[sizeof("DM_NAME=") - 1 + DM_NAME_LEN] = "DM_NAME=";
+	char uuid[sizeof("DM_UUID=") - 1 + DM_UUID_LEN] = "DM_UUID=";
+	char *n = name + strlen(name), *u = uuid + strlen(uuid);
 	char *envp[] = { event, mode, name, uuid, NULL };
 
 	might_sleep();
@@ -310,10 +310,8 @@ void remap_event(struct remap_c *rc, const char *what)
 	snprintf(event, sizeof(event), "DM_REMAP_EVENT=%s", what);
 	snprintf(mode, sizeof(mode), "DM_REMAP_MODE=%s", remap_mode_name(remap_mode_now(rc)));
 	/* The name dmsetup shows (dm_device_name() is the "major:minor" one). */
-	memcpy(name, name_var, nlen + 1);
-	memcpy(uuid, uuid_var, ulen + 1);
-	if (dm_copy_name_and_uuid(md, name + nlen, uuid + ulen))
-		name[nlen] = uuid[ulen] = '\0';
+	if (dm_copy_name_and_uuid(md, n, u))
+		*n = *u = '\0';
 	kobject_uevent_env(&disk_to_dev(dm_disk(md))->kobj, KOBJ_CHANGE, envp);
 }
 

@@ -32,7 +32,7 @@
 #define DMR_VERSION_PATCH 0
 #define DMR_VERSION __stringify(DMR_VERSION_MAJOR.DMR_VERSION_MINOR.DMR_VERSION_PATCH)
 
-/* Metadata mode, shown in status. */
+/* Metadata mode, shown in status; in order: remap_degrade() only moves down. */
 enum remap_mode {
 	REMAP_RW,		/* metadata writable */
 	REMAP_RO,		/* no metadata writes: read_only, or a copy failed */
@@ -162,6 +162,7 @@ void busy_end(struct remap_c *rc, u64 first, u64 last, bool failed);
 void busy_drop(struct remap_c *rc, u64 first, u64 last, bool failed);
 void busy_resubmit(struct remap_c *rc);
 u32 commit_locked(struct remap_c *rc);
+bool remap_degrade(struct remap_c *rc, enum remap_mode mode);
 bool remap_spare_gone(struct remap_c *rc);
 bool remap_spare_failing(struct remap_c *rc);
 int remap_dm_io(struct remap_c *rc, struct block_device *bdev, blk_opf_t opf,

@@ -138,11 +138,16 @@ static void meta_loaded(struct remap_c *rc)
 {
 	unsigned int c;
 
-	/* Never back from `fail` (the spare went away before the resume). */
+	/*
+	 * Never back from `fail` (the spare went away before the resume).
+	 * Read-only: the table says so, features this module may not write,
+	 * or a copy that could not be repaired (keep going, write no more).
+	 */
 	if (rc->mode != REMAP_FAIL)
-		rc->mode = rc->table.read_only ? REMAP_RO : REMAP_RW;
-	if ((rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED) && rc->mode == REMAP_RW)
-		rc->mode = REMAP_RO;
+		rc->mode = rc->table.read_only ||
+			   (rc->meta.compat_ro & ~DMR_COMPAT_RO_SUPPORTED) ||
+			   hweight32(rc->meta.copies_ok) < rc->meta.place.copies ?
+			   REMAP_RO : REMAP_RW;
 	if (rc->load.formatted)
 		DMINFO("formatted spare region: %u copies of %llu blocks (%s placement)",
 		       rc->meta.place.copies, (unsigned long long)rc->meta.place.copy_blocks,
@@ -163,20 +168,35 @@ static void meta_loaded(struct remap_c *rc)
 	/* Said once: a resume retried after another target failed says no more. */
 	rc->load.formatted = false;
 	rc->load.repaired = 0;
-	/* A copy that could not be repaired: keep going, but write no more. */
-	if (hweight32(rc->meta.copies_ok) < rc->meta.place.copies && rc->mode == REMAP_RW)
-		rc->mode = REMAP_RO;
 }
 
-int remap_meta_open(struct remap_c *rc, char **error)
+/*
+ * Lay out m for this table and load the spare region into it
+ * (dmr_store_load() with flags, and read_only's). On error m is destroyed
+ * and err says why.
+ */
+static int meta_read(struct remap_c *rc, struct dmr_meta *m, unsigned int flags,
+		     struct dmr_index **ix, struct dmr_load_report *rep, char *err, size_t len)
 {
-	char err[256];
 	struct dmr_geometry geo = {
 		.main_len = rc->ti->len,
 		.spare_start = rc->table.spare_start,
 		.spare_len = rc->table.spare_len,
 		.block_size = rc->table.block_size,
 	};
+	int r = dmr_meta_init(m, &geo, err, len);
+
+	if (!r)
+		r = dmr_store_load(m, &rc->io, flags |
+				   (rc->table.read_only ? DMR_LOAD_READ_ONLY : 0), ix, rep, err, len);
+	if (r)
+		dmr_meta_destroy(m);
+	return r;
+}
+
+int remap_meta_open(struct remap_c *rc, char **error)
+{
+	char err[256];
 	struct dmr_index *ix;
 	int r;
 
@@ -201,23 +221,13 @@ int remap_meta_open(struct remap_c *rc, char **error)
 		return -ENOMEM;
 	}
 	/*
-	 * The reason is logged here: ti->error must outlive the target, and
-	 * constructors of other devices run at the same time.
-	 */
-	r = dmr_meta_init(&rc->meta, &geo, err, sizeof(err));
-	if (r) {
-		DMERR("%s", err);
-		*error = "Cannot lay out the spare region (reason above)";
-		return r;
-	}
-	/*
 	 * A reload's constructor runs while the table it replaces is live and
 	 * may be committing: read, check and refuse here, but format and
-	 * repair only in the first preresume (remap_meta_settle()).
+	 * repair only in the first preresume (remap_meta_settle()). The reason
+	 * is logged here: ti->error must outlive the target, and constructors
+	 * of other devices run at the same time.
 	 */
-	r = dmr_store_load(&rc->meta, &rc->io, DMR_LOAD_DEFER_WRITES |
-			   (rc->table.read_only ? DMR_LOAD_READ_ONLY : 0),
-			   &ix, &rc->load, err, sizeof(err));
+	r = meta_read(rc, &rc->meta, DMR_LOAD_DEFER_WRITES, &ix, &rc->load, err, sizeof(err));
 	if (r) {
 		DMERR("%s", err);
 		*error = "Cannot load the spare region's metadata (reason above)";
@@ -239,21 +249,17 @@ int remap_meta_open(struct remap_c *rc, char **error)
  */
 int remap_meta_settle(struct remap_c *rc)
 {
-	struct dmr_geometry geo = rc->meta.geo;
-	struct dmr_load_report *load = NULL;
-	struct dmr_meta *fresh = NULL;
+	const char *name = dm_device_name(dm_table_get_md(rc->ti->table));
+	struct dmr_load_report *load;
+	struct dmr_meta fresh;
 	struct dmr_index *ix;
 	unsigned int noio;
-	char *err;
+	char err[256];
 	u64 newest;
 	int r;
 
 	mutex_lock(&rc->lock);
 	noio = memalloc_noio_save();
-	r = -ENOMEM;
-	err = kzalloc(256, GFP_KERNEL);
-	if (!err)
-		goto out;
 	/*
 	 * What the load saw: the copy it took, or a newer superblock whose
 	 * copy did not validate (a commit cut short), which the repair below
@@ -262,45 +268,35 @@ int remap_meta_settle(struct remap_c *rc)
 	newest = dmr_store_newest(&rc->meta, &rc->io);
 	if (newest <= max(rc->meta.generation, rc->load.newest)) {
 		r = rc->table.read_only ? 0 : dmr_store_finish(&rc->meta, &rc->io, &rc->load,
-							       err, 256);
+							       err, sizeof(err));
 		if (r)
-			DMERR("%s: %s", dm_device_name(dm_table_get_md(rc->ti->table)), err);
+			DMERR("%s: %s", name, err);
 		else
 			meta_loaded(rc);
 		goto out;
 	}
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-	load = kzalloc(sizeof(*load), GFP_KERNEL);
-	if (!fresh || !load)
+	r = -ENOMEM;
+	load = kmalloc(sizeof(*load), GFP_KERNEL);
+	if (!load)
 		goto out;
-	r = dmr_meta_init(fresh, &geo, err, 256);
-	if (!r) {
-		r = dmr_store_load(fresh, &rc->io, DMR_LOAD_NO_FORMAT |
-				   (rc->table.read_only ? DMR_LOAD_READ_ONLY : 0),
-				   &ix, load, err, 256);
-		if (r)
-			dmr_meta_destroy(fresh);
-	}
+	r = meta_read(rc, &fresh, DMR_LOAD_NO_FORMAT, &ix, load, err, sizeof(err));
 	if (r) {
 		DMERR("%s: the metadata changed on disk (generation %llu, read %llu) and cannot be read again: %s",
-		      dm_device_name(dm_table_get_md(rc->ti->table)), newest,
-		      rc->meta.generation, err);
-		goto out;
+		      name, newest, rc->meta.generation, err);
+	} else {
+		DMINFO("%s: metadata committed by the replaced table after this one was loaded: generation %llu read again (was %llu), %u remapped, %u pending",
+		       name, fresh.generation, rc->meta.generation, fresh.nr_remapped,
+		       fresh.nr_pending);
+		swap(rc->meta, fresh);
+		rc->load = *load;
+		publish_index(rc, ix);
+		meta_loaded(rc);
+		dmr_meta_destroy(&fresh);
 	}
-	DMINFO("%s: metadata committed by the replaced table after this one was loaded: generation %llu read again (was %llu), %u remapped, %u pending",
-	       dm_device_name(dm_table_get_md(rc->ti->table)), fresh->generation,
-	       rc->meta.generation, fresh->nr_remapped, fresh->nr_pending);
-	swap(rc->meta, *fresh);
-	rc->load = *load;
-	publish_index(rc, ix);
-	meta_loaded(rc);
-	dmr_meta_destroy(fresh);
+	kfree(load);
 out:
 	memalloc_noio_restore(noio);
 	mutex_unlock(&rc->lock);
-	kfree(err);
-	kfree(load);
-	kfree(fresh);
 	return r;
 }
 
@@ -440,6 +436,21 @@ void busy_end(struct remap_c *rc, u64 first, u64 last, bool failed)
 }
 
 /*
+ * Turn the device `ro` or `fail`, raising the mode event if that changes
+ * it. Only ever down (rw, ro, fail): never back from `fail`, where the
+ * blocks of a failed commit live is unknown. Lock held; true if changed.
+ */
+bool remap_degrade(struct remap_c *rc, enum remap_mode mode)
+{
+	lockdep_assert_held(&rc->lock);
+	if (mode <= rc->mode)
+		return false;
+	WRITE_ONCE(rc->mode, mode);
+	remap_event(rc, "mode");
+	return true;
+}
+
+/*
  * The spare device is gone (hot-unplugged, deleted): no copy can be written
  * and no block on it read, so the device turns `fail`, once, saying why.
  * Its errors are not the medium's: no spare block is marked bad for them.
@@ -458,10 +469,7 @@ bool remap_spare_gone(struct remap_c *rc)
 		DMERR("%s: spare device is gone: no metadata can be written, remapped blocks fail I/O; device is now fail",
 		      dm_device_name(dm_table_get_md(rc->ti->table)));
 	}
-	if (rc->mode != REMAP_FAIL) {
-		rc->mode = REMAP_FAIL;
-		remap_event(rc, "mode");
-	}
+	remap_degrade(rc, REMAP_FAIL);
 	return true;
 }
 
@@ -505,12 +513,10 @@ u32 commit_locked(struct remap_c *rc)
 	ok = dmr_store_commit(&rc->meta, &rc->io, rc->last_commit);
 	if (ok < rc->meta.place.copies) {
 		atomic64_inc(&rc->commit_failures);
-		/* Never back from `fail`: where the last failed batch lives is unknown. */
-		rc->mode = ok && rc->mode != REMAP_FAIL ? REMAP_RO : REMAP_FAIL;
+		remap_degrade(rc, ok ? REMAP_RO : REMAP_FAIL);
 		DMERR("%s: metadata commit reached %u of %u copies; device is now %s",
 		      dm_device_name(dm_table_get_md(rc->ti->table)), ok,
 		      rc->meta.place.copies, remap_mode_name(rc->mode));
-		remap_event(rc, "mode");
 	}
 	return ok;
 }
@@ -652,7 +658,7 @@ int remap_range(struct remap_c *rc, u64 first, u64 last, struct dmr_out *o)
 	for (b = first; b <= last; b++) {
 		if (dmr_index_find(ix, b, b) == DMR_INDEX_NONE)
 			need++;
-		if (!((b - first + 1) % (1U << 16)))
+		if (!(b & 0xffff))
 			cond_resched();
 	}
 	if (first == last && dmr_index_lookup(ix, first, &e)) {
