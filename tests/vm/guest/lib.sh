@@ -381,26 +381,27 @@ fs_under_bad_blocks() {
 	dmsetup remove m
 }
 
-# wait_line <file> <text>: until a background program has printed the text.
-wait_line() {
-	local i=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
+# wait_for <seconds> <what> <command>...: poll the command every 0.1 s until
+# it succeeds; fail with "<what> after <seconds> s" if it never does.
+wait_for() {
+	local limit=$(($1 * 10)) s=$1 what=$2 i=0
+	shift 2
+	until "$@"; do
 		i=$((i + 1))
-		[ "$i" -lt 600 ] || fail "no '$2' in $1 after 60 s"
+		[ "$i" -lt "$limit" ] || fail "$what after $s s"
 		sleep 0.1
 	done
 }
 
+has_line() { grep -q "$2" "$1" 2>/dev/null; }
+in_dmesg() { dmesg | grep -q "$1"; }
+
+# wait_line <file> <text>: until a background program has printed the text.
+wait_line() { wait_for 60 "no '$2' in $1" has_line "$1" "$2"; }
+
 # wait_dmesg <text>: until the kernel has logged the text (a worker may
 # log it a moment after the state a test has already seen).
-wait_dmesg() {
-	local i=0
-	while ! dmesg | grep -q "$1"; do
-		i=$((i + 1))
-		[ "$i" -lt 100 ] || { dmesg | tail; fail "no '$1' in the kernel log after 10 s"; }
-		sleep 0.1
-	done
-}
+wait_dmesg() { wait_for 10 "no '$1' in the kernel log" in_dmesg "$1"; }
 
 # remaps_debugfs <name>: every remapped or pending block (list without a limit).
 remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
@@ -410,14 +411,9 @@ remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
 # listener (what udev would see), listening before it returns: its
 # NETLINK_KOBJECT_UEVENT (15) socket, bound to its pid, is in the table.
 uevent_listen() {
-	local i=0 pid
 	: > "$1"
 	uevent sh -c '[ -z "$DM_REMAP_EVENT" ] ||
 		echo "$ACTION $DM_NAME $DM_REMAP_EVENT $DM_REMAP_MODE" >> '"$1" &
-	pid=$!
-	while ! awk -v p="$pid" '$2 == 15 && $3 == p { f = 1 } END { exit !f }' /proc/net/netlink; do
-		i=$((i + 1))
-		[ "$i" -lt 300 ] || fail "the uevent listener is not listening after 30 s"
-		sleep 0.1
-	done
+	wait_for 30 "the uevent listener is not listening" netlink_bound $!
 }
+netlink_bound() { awk -v p="$1" '$2 == 15 && $3 == p { f = 1 } END { exit !f }' /proc/net/netlink; }

@@ -75,12 +75,8 @@ reads0=$(disk_stat "$r2blk" 1)
 	n=$((n + 1))
   done ) &
 reader=$!
-i=0
-while [ "$(disk_stat "$r2blk" 1)" -le $((reads0 + 64)) ]; do
-	i=$((i + 1))
-	[ "$i" -lt 300 ] || fail "the reader of r2 does not read"
-	sleep 0.1
-done
+reads_above() { [ "$(disk_stat "$r2blk" 1)" -gt "$1" ]; }
+wait_for 30 "the reader of r2 does not read" reads_above $((reads0 + 64))
 dmsetup remove --force r2 2>/dev/null || true
 wait $reader && fail "reader of a force-removed device ended without an error"
 if dmsetup info r2 > /dev/null 2>&1; then
