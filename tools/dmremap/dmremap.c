@@ -1419,7 +1419,7 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return usage(stdout);
-	for (c = commands; c < commands + sizeof(commands) / sizeof(commands[0]); c++) {
+	for (c = commands; c < commands + ARRAY_SIZE(commands); c++) {
 		if (strcmp(argv[1], c->name))
 			continue;
 		if (c->run)
