@@ -36,11 +36,7 @@ else
 	gdd if=/dev/zero of=/dev/ram0 bs=1M count=256 oflag=direct status=none
 	dmsetup create ln --table "0 $len linear /dev/ram0 0" || fail "create ln"
 	create r "$(remap_table $len /dev/ram0 /dev/ram0 2097152 1048576 block_size 4096)"
-	done_=0
-	while [ "$done_" -lt 100000 ]; do
-		msg r remap $(((131072 + done_) * 8)) 80000 > /dev/null
-		done_=$((done_ + 10000))
-	done
+	remap_many r 131072 100000
 	expect_eq "$(msg r count)" "remapped=100000 pending=0" "remaps made"
 fi
 echo 0 > /proc/sys/kernel/kptr_restrict

@@ -174,14 +174,7 @@ remove r
 # The remaps, in ranges of at most 10,000 blocks (one message each).
 create r "$rb"
 t0=$(cut -d' ' -f1 /proc/uptime)
-done_=0
-while [ "$done_" -lt "$nremaps" ]; do
-	n=$((nremaps - done_))
-	[ "$n" -le 10000 ] || n=10000
-	reply=$(msg r remap $(((rfirst + done_) * 8)) $((n * 8)))
-	expect_eq "$reply" "remapped=$n pending=0 already=0" "remap of $n blocks"
-	done_=$((done_ + n))
-done
+remap_many r "$rfirst" "$nremaps"
 log "$nremaps remaps made in $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { print b - a }') s: $(msg r count)"
 bench "brd, $nremaps remaps not touched" 97 /dev/mapper/lb 0 /dev/mapper/r 0 $win
 

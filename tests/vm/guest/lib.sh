@@ -403,6 +403,19 @@ wait_line() { wait_for 60 "no '$2' in $1" has_line "$1" "$2"; }
 # log it a moment after the state a test has already seen).
 wait_dmesg() { wait_for 10 "no '$1' in the kernel log" in_dmesg "$1"; }
 
+# remap_many <name> <first block> <blocks>: remap a run of 4 KiB blocks in
+# messages of at most 10,000 blocks, each reply checked.
+remap_many() {
+	local done_=0 n
+	while [ "$done_" -lt "$3" ]; do
+		n=$(($3 - done_))
+		[ "$n" -le 10000 ] || n=10000
+		expect_eq "$(msg "$1" remap $((($2 + done_) * 8)) $((n * 8)))" \
+			"remapped=$n pending=0 already=0" "remap of $n blocks"
+		done_=$((done_ + n))
+	done
+}
+
 # remaps_debugfs <name>: every remapped or pending block (list without a limit).
 remaps_debugfs() { cat "/sys/kernel/debug/dm-remap/$(dm_blk "$1")/remaps"; }
 
